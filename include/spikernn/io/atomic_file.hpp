@@ -1,0 +1,139 @@
+// atomic_path: write a file under a temporary name next to its final path, then rename it into
+// place, so that readers (and a crash) only ever see the old file or the complete new one.
+#pragma once
+
+#include "spikernn/core/error.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#if defined(_WIN32)
+#include <process.h>
+#else
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+namespace spikernn::io {
+
+/// RAII owner of a temporary path in the directory of `final_path`.
+///
+/// Write the content to temp_path() by any means, then call commit(): the temporary is renamed
+/// over the final path (std::filesystem::rename, atomic on POSIX within one directory, which is
+/// why the temporary lives next to the target and not in /tmp). If commit() is never reached,
+/// e.g. because an exception unwinds, the destructor removes the temporary and the final path is
+/// left exactly as it was.
+///
+/// The parent directory must already exist; creating it is the caller's decision.
+class atomic_path {
+ public:
+  explicit atomic_path(std::filesystem::path final_path) : final_(std::move(final_path)) {
+    namespace fs = std::filesystem;
+    if (final_.empty()) throw file_error(final_.string(), "empty output path");
+    if (!final_.has_filename())
+      throw file_error(final_.string(), "output path names a directory, not a file");
+    const fs::path dir = final_.has_parent_path() ? final_.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      throw file_error(final_.string(), "directory '" + dir.string() + "' does not exist");
+    if (fs::is_directory(final_, ec))
+      throw file_error(final_.string(), "is a directory, cannot be replaced by a file");
+    // pid + process-wide counter make the name unique among concurrent writers; the loop only
+    // matters if a crashed process with a recycled pid left a temporary behind.
+    do {
+      temp_ = final_;
+      temp_ += ".tmp." + std::to_string(process_id()) + "." + std::to_string(next_counter());
+    } while (fs::exists(fs::symlink_status(temp_, ec)));
+  }
+
+  atomic_path(const atomic_path&) = delete;
+  atomic_path& operator=(const atomic_path&) = delete;
+
+  atomic_path(atomic_path&& other) noexcept
+      : final_(std::move(other.final_)),
+        temp_(std::move(other.temp_)),
+        live_(std::exchange(other.live_, false)),
+        committed_(other.committed_) {}
+
+  atomic_path& operator=(atomic_path&& other) noexcept {
+    if (this != &other) {
+      discard();
+      final_ = std::move(other.final_);
+      temp_ = std::move(other.temp_);
+      live_ = std::exchange(other.live_, false);
+      committed_ = other.committed_;
+    }
+    return *this;
+  }
+
+  ~atomic_path() { discard(); }
+
+  [[nodiscard]] const std::filesystem::path& final_path() const noexcept { return final_; }
+  [[nodiscard]] const std::filesystem::path& temp_path() const noexcept { return temp_; }
+  [[nodiscard]] bool committed() const noexcept { return committed_; }
+
+  /// Flushes the temporary to disk and renames it over the final path. Throws file_error if
+  /// the temporary was never written, was already committed, or the rename fails (in which case
+  /// the destructor still removes the temporary).
+  void commit() {
+    namespace fs = std::filesystem;
+    if (committed_) throw file_error(final_.string(), "already committed");
+    if (!live_) throw file_error(final_.string(), "temporary was discarded, nothing to commit");
+    std::error_code ec;
+    if (!fs::is_regular_file(temp_, ec))
+      throw file_error(final_.string(),
+                       "temporary file '" + temp_.string() + "' was not written, nothing to commit");
+    // Without fsync a power loss right after the rename can leave an empty file under the final
+    // name on some file systems; the rename alone only protects against a crashed process.
+    sync_file(temp_);
+    fs::rename(temp_, final_, ec);
+    if (ec)
+      throw file_error(final_.string(),
+                       "cannot rename '" + temp_.string() + "' into place: " + ec.message());
+    committed_ = true;
+    live_ = false;
+  }
+
+  /// Removes the temporary now (no-op once committed or discarded). Never throws.
+  void discard() noexcept {
+    if (!live_) return;
+    std::error_code ec;
+    std::filesystem::remove(temp_, ec);
+    live_ = false;
+  }
+
+ private:
+  static long long process_id() noexcept {
+#if defined(_WIN32)
+    return static_cast<long long>(_getpid());
+#else
+    return static_cast<long long>(::getpid());
+#endif
+  }
+
+  static std::uint64_t next_counter() noexcept {
+    static std::atomic<std::uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  static void sync_file([[maybe_unused]] const std::filesystem::path& p) noexcept {
+#if !defined(_WIN32)
+    const int fd = ::open(p.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      (void)::fsync(fd);
+      (void)::close(fd);
+    }
+#endif
+  }
+
+  std::filesystem::path final_;
+  std::filesystem::path temp_;
+  bool live_ = true;  // temp_ may exist and is ours to remove
+  bool committed_ = false;
+};
+
+}  // namespace spikernn::io

@@ -1,0 +1,179 @@
+// A trained rate RNN in the original's MAT schema (spec §3.5, [TF] column): what spikernn
+// saves opens in MATLAB, Octave and scipy.io.loadmat, and a model saved by the original
+// TensorFlow code (or by the PyTorch port, whose raw w may hold negative entries) loads here.
+// Needs the spikernn::matio target.
+#pragma once
+
+#include "spikernn/io/mat_file.hpp"
+#include "spikernn/network/rate_rnn.hpp"
+#include "spikernn/train/loss.hpp"
+#include "spikernn/train/trainer.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace spikernn::io {
+
+/// What the file needs beyond the network and the training result.
+struct model_info {
+  std::string task;             ///< task name (spikernn addition: `task`)
+  loss_fn loss = loss_fn::l2;   ///< (spikernn addition: `loss_fn`)
+  std::uint64_t seed = 0;       ///< (spikernn addition: `seed`)
+};
+
+namespace detail {
+/// N×T trajectory written as the original's T×N×1 array (a list of T column vectors).
+template <class S>
+void write_trajectory(mat_writer& out, const std::string& name, const matrix<S>& n_by_t) {
+  const matrix<S> t_by_n = n_by_t.transpose();
+  out.write_array(name, t_by_n.data(), {std::size_t(t_by_n.rows()), std::size_t(t_by_n.cols()), 1});
+}
+}  // namespace detail
+
+/// Saves `net` and its training record under the original's variable names, atomically.
+template <class S, class Act, class Conn>
+void save_rate_model(const std::filesystem::path& path, const rate_rnn<S, Act, Conn>& net,
+                     const train_result<S>& fit, const model_info& info) {
+  const index_t n = net.size();
+  mat_writer out(path);
+  // Network
+  out.write("w", net.exported_w());
+  out.write("w_in", net.w_in());
+  out.write("w_out", matrix<S>(net.w_out()));
+  out.write("b_out", matrix<S>::Constant(1, 1, net.b_out()));
+  out.write("m", net.types().sign_matrix());
+  out.write("som_m", net.types().som_mask);
+  out.write_int("N", n);
+  out.write_int("som_N", net.params().som_n);
+  out.write_logical("exc", net.types().exc());
+  out.write_logical("inh", net.types().inh);
+  out.write("taus", row_vector<double>(Eigen::Map<const row_vector<double>>(net.params().taus.data(),
+                                                                              index_t(net.params().taus.size()))));
+  out.write("taus_gaus", matrix<S>(net.taus_gaus()));
+  out.write_string("activation", std::string(Act::name));
+  // Initial state
+  const auto& layout = net.layout();
+  matrix<S> w0;
+  Conn::exported(Eigen::Map<const matrix<S>>(fit.initial_parameters.data() + layout[0].offset, n, n), w0);
+  out.write("w0", w0);
+  out.write("w_in0", net.w_in());
+  out.write("taus_gaus0", matrix<S>(fit.initial_parameters.segment(layout[3].offset, n)));
+  detail::write_trajectory(out, "x0", fit.initial.x);
+  detail::write_trajectory(out, "r0", fit.initial.r);
+  // Last training trial
+  out.write("u", fit.last.u);
+  detail::write_trajectory(out, "x", fit.last.x);
+  detail::write_trajectory(out, "r", fit.last.r);
+  out.write_array("o", fit.last.o.data(), {std::size_t(fit.last.o.size()), 1, 1});
+  out.write("target", row_vector<double>(fit.last.z.transpose()));
+  // Training record
+  out.write("losses", Eigen::Map<const row_vector<double>>(fit.losses.data(), index_t(fit.losses.size())));
+  out.write_int("tr", fit.last_trial);
+  out.write_scalar("eval_perf_mean", fit.last_eval.perf_mean);
+  out.write_scalar("eval_loss_mean", fit.last_eval.loss_mean);
+  out.write("eval_os", fit.last_eval.outputs);
+  out.write("eval_labels", Eigen::Map<const row_vector<double>>(fit.last_eval.labels.data(),
+                                                                 index_t(fit.last_eval.labels.size())));
+  // spikernn additions: what the original keeps only in the file's path or command line
+  out.write_string("task", info.task);
+  out.write_string("loss_fn", std::string(to_string(info.loss)));
+  out.write_logical("apply_dale", Eigen::Array<bool, 1, 1>::Constant(Conn::applies_dale));
+  out.write_scalar("P_rec", net.params().p_rec);
+  out.write_scalar("P_inh", net.params().p_inh);
+  out.write_scalar("gain", net.params().gain);
+  out.write_int("seed", std::int64_t(info.seed));
+  out.write_logical("success", Eigen::Array<bool, 1, 1>::Constant(fit.success));
+  out.commit();
+}
+
+/// A rate model as stored in a MAT file, in the network's own terms.
+template <class S>
+struct rate_model {
+  rate_rnn_params params;
+  unit_types<S> types;
+  matrix<S> w, w0, w_in;    ///< w and w0 as stored (after relu in [TF] files)
+  row_vector<S> w_out;
+  S b_out = 0;
+  vector<S> taus_gaus, taus_gaus0;
+  std::string activation;   ///< "sigmoid", "softplus" or "clipped_relu"
+  bool apply_dale = true;
+  std::string task;         ///< empty when the file does not say
+  std::filesystem::path file;
+};
+
+/// Loads the variables the network needs (w, w_in, w_out, m, som_m, N, inh, taus, taus_gaus …),
+/// checking shapes and finiteness; errors name the file and the variable.
+template <class S>
+rate_model<S> load_rate_model(const std::filesystem::path& path) {
+  const mat_reader in(path);
+  const auto fail = [&](const std::string& var, const std::string& what) -> file_error {
+    return file_error(path.string(), "variable '" + var + "': " + what);
+  };
+  for (const char* key : {"w", "w_in", "w_out", "N", "inh", "m", "taus"})
+    if (!in.has(key)) throw fail(key, "missing (a rate model needs w, w_in, w_out, N, inh, m, taus)");
+  rate_model<S> m;
+  m.file = path;
+  const std::int64_t n = in.integer("N");
+  if (n <= 0) throw fail("N", "expected a positive unit count, found " + std::to_string(n));
+  m.w = in.finite_matrix<S>("w", n, n);
+  m.w0 = in.has("w0") ? in.finite_matrix<S>("w0", n, n) : m.w;
+  m.w_in = in.finite_matrix<S>("w_in", n, -1);
+  m.w_out = in.finite_vector<S>("w_out", n).transpose();
+  m.b_out = in.has("b_out") ? static_cast<S>(in.scalar("b_out")) : S(0);
+  const vector<double> taus = in.finite_vector<double>("taus");
+  if (taus.size() != 1 && taus.size() != 2) throw fail("taus", "expected 1 or 2 values, found " + std::to_string(taus.size()));
+  m.params.taus.assign(taus.data(), taus.data() + taus.size());
+  if (in.has("taus_gaus")) m.taus_gaus = in.finite_vector<S>("taus_gaus", n);
+  else if (taus.size() == 2) throw fail("taus_gaus", "missing (needed with two taus)");
+  else m.taus_gaus = vector<S>::Zero(n);
+  m.taus_gaus0 = in.has("taus_gaus0") ? in.finite_vector<S>("taus_gaus0", n) : m.taus_gaus;
+
+  m.types.inh = in.logical("inh", n);
+  const matrix<S> sign_m = in.finite_matrix<S>("m", n, n);
+  for (index_t i = 0; i < n; ++i) {
+    const S expected = m.types.inh[i] ? S(-1) : S(1);
+    if (sign_m(i, i) != expected)
+      throw fail("m", "expected a diagonal of +1 (excitatory) / -1 (inhibitory) agreeing with 'inh' at unit " +
+                          std::to_string(i + 1));
+  }
+  if ((sign_m - matrix<S>(sign_m.diagonal().asDiagonal())).cwiseAbs().maxCoeff() != S(0))
+    throw fail("m", "expected a diagonal matrix");
+  const int som_n = in.has("som_N") ? static_cast<int>(in.integer("som_N")) : 0;
+  m.types.derive(som_n);
+  if (in.has("som_m")) {
+    m.types.som_mask = in.finite_matrix<S>("som_m", n, n);
+    if (!((m.types.som_mask.array() == S(0)) || (m.types.som_mask.array() == S(1))).all())
+      throw fail("som_m", "expected a 0/1 mask");
+  }
+  m.activation = in.has("activation") ? in.string("activation") : "sigmoid";
+  // Dale networks are saved with w ≥ 0; a file says so itself (spikernn), or has inhibitory
+  // units, or (original no-Dale files) has negative entries in w.
+  if (in.has("apply_dale")) m.apply_dale = in.logical("apply_dale", 1)[0];
+  else m.apply_dale = m.types.n_inh() > 0 || m.w.minCoeff() >= S(0);
+  if (in.has("task")) m.task = in.string("task");
+
+  m.params.n = static_cast<int>(n);
+  m.params.som_n = som_n;
+  m.params.n_inputs = static_cast<int>(m.w_in.cols());
+  if (in.has("P_rec")) m.params.p_rec = in.scalar("P_rec");
+  if (in.has("P_inh")) m.params.p_inh = in.scalar("P_inh");
+  if (in.has("gain")) m.params.gain = in.scalar("gain");
+  return m;
+}
+
+/// Builds the network type the caller names from a loaded model; the file's activation and
+/// Dale setting must agree with it.
+template <class S, class Act, class Conn>
+rate_rnn<S, Act, Conn> to_rate_rnn(const rate_model<S>& m) {
+  if (m.activation != Act::name)
+    throw file_error(m.file.string(), "variable 'activation': the model uses '" + m.activation +
+                                          "', the network type '" + std::string(Act::name) + "'");
+  if (m.apply_dale != Conn::applies_dale)
+    throw file_error(m.file.string(), std::string("the model is ") + (m.apply_dale ? "a Dale" : "a no-Dale") +
+                                          " network, the network type is not");
+  return rate_rnn<S, Act, Conn>(m.params, m.types, m.w, m.w_in, m.w_out, m.b_out, m.taus_gaus);
+}
+
+}  // namespace spikernn::io

@@ -1,0 +1,38 @@
+// What a task is: a generator of single trials (stimulus, target, label) plus the rule that
+// says whether a rate network's output on a trial was correct (spec §2). Tasks are plain
+// values; the programs choose one by name at their edge.
+#pragma once
+
+#include "spikernn/core/rng.hpp"
+#include "spikernn/core/types.hpp"
+
+#include <concepts>
+#include <string>
+#include <string_view>
+
+namespace spikernn {
+
+/// One trial. Stimulus and target are kept in double: they are small (inputs × T), and the
+/// network converts them once per trial to its own scalar type.
+struct trial {
+  matrix<double> u;     ///< n_inputs × T stimulus; column t drives step t + 1
+  vector<double> z;     ///< T targets; output o_{k+1} is compared with z[k] (spec §2.1)
+  double label = 0;     ///< task-specific label (Go-NoGo: 1 go / 0 nogo)
+  std::string condition;  ///< human-readable trial type ("go", "nogo", ...)
+
+  index_t n_steps() const { return u.cols(); }
+};
+
+/// A task: names itself, generates trials from a stream, and judges a rate output sequence
+/// (T − 1 values, o_1 … o_{T−1}) by its training-evaluation rule (spec §2.5).
+template <class T>
+concept task = requires(const T& t, rng& g, const trial& tr, const vector<double>& o) {
+  { t.name() } -> std::convertible_to<std::string_view>;
+  { t.n_inputs() } -> std::convertible_to<int>;
+  { t.n_steps() } -> std::convertible_to<int>;
+  { t.generate(g) } -> std::same_as<trial>;
+  { t.correct(tr, o) } -> std::same_as<bool>;
+  { t.min_trials_before_stop() } -> std::convertible_to<int>;
+};
+
+}  // namespace spikernn

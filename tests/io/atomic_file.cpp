@@ -1,0 +1,155 @@
+// Tests of spikernn::io::atomic_path: the temporary lives next to the target, commit() renames
+// it into place, and anything short of commit() leaves the target untouched and no litter.
+#include "spikernn/io/atomic_file.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using spikernn::io::atomic_path;
+
+namespace {
+
+/// A fresh directory under the system temporary directory, removed with everything in it.
+struct scratch_dir {
+  scratch_dir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("spikernn_atomic_test_" + std::to_string(rd()) + "_" +
+                                        std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  fs::path path;
+};
+
+void put(const fs::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string get(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("atomic_path: temporary is a unique sibling of the final path") {
+  scratch_dir dir;
+  const fs::path target = dir.path / "model.mat";
+  atomic_path a(target);
+  atomic_path b(target);
+  CHECK(a.final_path() == target);
+  CHECK(a.temp_path().parent_path() == target.parent_path());
+  CHECK(a.temp_path().filename().string().rfind("model.mat.tmp.", 0) == 0);
+  CHECK(a.temp_path() != b.temp_path());
+  CHECK_FALSE(a.committed());
+  // Nothing is created until the caller writes the temporary.
+  CHECK(listing(dir.path).empty());
+}
+
+TEST_CASE("atomic_path: commit renames the temporary into place") {
+  scratch_dir dir;
+  const fs::path target = dir.path / "out.txt";
+  put(target, "old");
+  {
+    atomic_path a(target);
+    put(a.temp_path(), "new content");
+    CHECK(get(target) == "old");  // untouched until commit
+    a.commit();
+    CHECK(a.committed());
+    CHECK_FALSE(fs::exists(a.temp_path()));
+    CHECK_THROWS_AS(a.commit(), spikernn::file_error);  // twice is a bug in the caller
+  }
+  CHECK(get(target) == "new content");
+  CHECK(listing(dir.path) == std::vector<std::string>{"out.txt"});
+}
+
+TEST_CASE("atomic_path: without commit the temporary is removed and the target kept") {
+  scratch_dir dir;
+  const fs::path target = dir.path / "out.txt";
+  SUBCASE("no previous file") {
+    {
+      atomic_path a(target);
+      put(a.temp_path(), "half written");
+      CHECK(fs::exists(a.temp_path()));
+    }
+    CHECK(listing(dir.path).empty());
+  }
+  SUBCASE("previous file survives an exception") {
+    put(target, "old");
+    try {
+      atomic_path a(target);
+      put(a.temp_path(), "half written");
+      throw std::runtime_error("interrupted");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(get(target) == "old");
+    CHECK(listing(dir.path) == std::vector<std::string>{"out.txt"});
+  }
+  SUBCASE("discard") {
+    atomic_path a(target);
+    put(a.temp_path(), "x");
+    a.discard();
+    CHECK_FALSE(fs::exists(a.temp_path()));
+    CHECK_THROWS_AS(a.commit(), spikernn::file_error);
+    CHECK(listing(dir.path).empty());
+  }
+}
+
+TEST_CASE("atomic_path: a moved-from object no longer owns the temporary") {
+  scratch_dir dir;
+  const fs::path target = dir.path / "out.txt";
+  atomic_path a(target);
+  put(a.temp_path(), "data");
+  {
+    atomic_path b(std::move(a));
+    CHECK(fs::exists(b.temp_path()));
+    atomic_path c(dir.path / "other.txt");
+    c = std::move(b);  // c's own (unwritten) temporary is discarded, it now owns b's
+    CHECK(c.final_path() == target);
+    c.commit();
+  }
+  CHECK(get(target) == "data");
+  CHECK(listing(dir.path) == std::vector<std::string>{"out.txt"});
+}
+
+TEST_CASE("atomic_path: errors name the path") {
+  scratch_dir dir;
+  SUBCASE("missing directory") {
+    const fs::path target = dir.path / "no_such_dir" / "out.txt";
+    try {
+      atomic_path a(target);
+      FAIL("expected file_error");
+    } catch (const spikernn::file_error& e) {
+      CHECK(e.file == target.string());
+      CHECK(std::string(e.what()).find("does not exist") != std::string::npos);
+      CHECK(std::string(e.what()).find("no_such_dir") != std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(dir.path / "no_such_dir"));  // not created behind the caller's back
+  }
+  SUBCASE("target is a directory") {
+    CHECK_THROWS_AS(atomic_path(dir.path), spikernn::file_error);
+  }
+  SUBCASE("commit before anything was written") {
+    atomic_path a(dir.path / "out.txt");
+    CHECK_THROWS_WITH_AS(a.commit(), doctest::Contains("out.txt"), spikernn::file_error);
+    CHECK(listing(dir.path).empty());
+  }
+}
