@@ -41,7 +41,7 @@ void rate_train_trial(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["ms_per_trial"] =
-      benchmark::Counter(1e3 * double(batch), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+      benchmark::Counter(double(batch) / 1e3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(rate_train_trial)->ArgName("batch")->Arg(1)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -61,7 +61,7 @@ void rate_forward_trial(benchmark::State& state) {
     benchmark::DoNotOptimize(tp.o.data());
   }
   state.counters["ms_per_trial"] =
-      benchmark::Counter(1e3 * double(batch), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+      benchmark::Counter(double(batch) / 1e3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(rate_forward_trial)->ArgName("batch")->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
