@@ -15,7 +15,7 @@ void check_derivative_by_differences(double lo, double hi) {
   }
 }
 
-TEST_CASE("activation: sigmoid values, derivative, array form") {
+TEST_CASE("activation: sigmoid values / derivative / array form") {
   CHECK(sigmoid::value(0.0) == doctest::Approx(0.5));
   CHECK(sigmoid::value(2.0) == doctest::Approx(1 / (1 + std::exp(-2.0))));
   check_derivative_by_differences<sigmoid>(-6, 6);
@@ -43,7 +43,7 @@ TEST_CASE("activation: softplus is log(1 + e^x) clipped at 20") {
   CHECK(d[2] == 0.0);
 }
 
-TEST_CASE("activation: clipped ReLU is min(max(x, 0), 20)") {
+TEST_CASE("activation: clipped ReLU is min(max(x / 0) / 20)") {
   CHECK(clipped_relu::value(-1.0) == 0.0);
   CHECK(clipped_relu::value(3.5) == 3.5);
   CHECK(clipped_relu::value(21.0) == 20.0);

@@ -5,7 +5,7 @@
 
 using namespace spikernn;
 
-TEST_CASE("dale: W_eff = (relu(w) · m) ⊙ som_m, the original's formula") {
+TEST_CASE("dale: W_eff = (relu(w) · m) ⊙ som_m / the original's formula") {
   const auto t = draw_unit_types<double>({.n = 30, .p_inh = 0.3, .som_n = 2}, true, seed{1});
   matrix<double> w = matrix<double>::Random(30, 30);  // some negative entries, as after training
   matrix<double> out;

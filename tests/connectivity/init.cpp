@@ -6,7 +6,7 @@
 
 using namespace spikernn;
 
-TEST_CASE("init: unit types follow Bernoulli(P_inh); no inhibitory units without Dale") {
+TEST_CASE("init: unit types follow Bernoulli(P_inh) - no inhibitory units without Dale") {
   const connectivity_params p{.n = 2000, .p_inh = 0.2};
   const auto types = draw_unit_types<float>(p, true, seed{1});
   CHECK(double(types.n_inh()) / p.n == doctest::Approx(0.2).epsilon(0.1));
@@ -42,7 +42,7 @@ TEST_CASE("init: SOM units are the first som_N inhibitory units and receive no i
   CHECK(index_t(few.som.size()) == few.n_inh());
 }
 
-TEST_CASE("init: gaussian weights are sparse Bernoulli(P_rec) with SD gain/sqrt(N·P_rec), |w| for Dale") {
+TEST_CASE("init: gaussian weights are sparse Bernoulli(P_rec) with SD gain/sqrt(N·P_rec) / |w| for Dale") {
   const connectivity_params p{.n = 400, .p_rec = 0.2, .gain = 1.5};
   const matrix<double> w = draw_recurrent_weights<double>(p, true, seed{5});
   const double density = double((w.array() != 0).count()) / double(w.size());

@@ -6,7 +6,7 @@
 
 using namespace spikernn;
 
-TEST_CASE("rng: the same (seed, purpose, index) gives the same stream, others differ") {
+TEST_CASE("rng: the same (seed / purpose / index) gives the same stream / others differ") {
   rng a(seed{5}, purpose::training_trial, 3), b(seed{5}, purpose::training_trial, 3);
   rng c(seed{5}, purpose::training_trial, 4), d(seed{6}, purpose::training_trial, 3), e(seed{5}, purpose::evaluation_trial, 3);
   const auto x = a.next_u64();
@@ -16,7 +16,7 @@ TEST_CASE("rng: the same (seed, purpose, index) gives the same stream, others di
   CHECK(x != e.next_u64());
 }
 
-TEST_CASE("rng: uniform draws lie in [0, 1) with mean 1/2 and variance 1/12") {
+TEST_CASE("rng: uniform draws lie in 0 to 1 with mean 1/2 and variance 1/12") {
   rng g(seed{1}, purpose::user);
   double sum = 0, sq = 0;
   const int n = 200000;
@@ -60,7 +60,7 @@ TEST_CASE("rng: normal and bulk-normal draws have the requested moments") {
   }
 }
 
-TEST_CASE("rng: bulk normals fill matrices and odd sizes, and are reproducible") {
+TEST_CASE("rng: bulk normals fill matrices and odd sizes / and are reproducible") {
   matrix<float> m1(7, 13), m2(7, 13);
   rng(seed{9}, purpose::user).fill_normal(m1, 1.0f);
   rng(seed{9}, purpose::user).fill_normal(m2, 1.0f);
@@ -69,7 +69,7 @@ TEST_CASE("rng: bulk normals fill matrices and odd sizes, and are reproducible")
   CHECK((m1.array() != 0).all());
 }
 
-TEST_CASE("rng: gamma(2, θ) has mean 2θ and variance 2θ²") {
+TEST_CASE("rng: gamma(2 / θ) has mean 2θ and variance 2θ²") {
   rng g(seed{4}, purpose::user);
   const int n = 200000;
   double sum = 0, sq = 0;

@@ -376,7 +376,7 @@ TEST_CASE("mat_file: coercion from every numeric class") {
   check_error([&] { (void)in.logical("two"); }, {fname, "'two'", "logical", "element 2 is 2"});
 }
 
-TEST_CASE("mat_file: errors name the file, the variable and what was expected") {
+TEST_CASE("mat_file: errors name the file / the variable and what was expected") {
   scratch_dir dir;
   const fs::path file = dir.path / "model.mat";
   {
@@ -458,7 +458,7 @@ TEST_CASE("mat_file: errors name the file, the variable and what was expected") 
   }
 }
 
-TEST_CASE("mat_file: strings stored the MATLAB way (UTF-16, padded char matrix, 1×1 cell)") {
+TEST_CASE("mat_file: strings stored the MATLAB way (UTF-16 / padded char matrix / 1×1 cell)") {
   scratch_dir dir;
   const fs::path file = dir.path / "extras.mat";
   write_raw_extras(file);

@@ -8,7 +8,7 @@
 
 using namespace spikernn;
 
-TEST_CASE("rate_rnn: initial parameters follow spec §1.3 and taus lie in (τ_min, τ_max)") {
+TEST_CASE("rate_rnn: initial parameters follow spec §1.3 and taus lie in (τ_min / τ_max)") {
   const rate_rnn<float> net({.n = 300, .taus = {4, 20}}, seed{1});
   CHECK(net.w().minCoeff() >= 0.f);
   CHECK(net.w_in().rows() == 300);
@@ -28,14 +28,14 @@ TEST_CASE("rate_rnn: initial parameters follow spec §1.3 and taus lie in (τ_mi
   CHECK_FALSE(fixed.layout()[3].trainable);
 }
 
-TEST_CASE("rate_rnn: the same seed gives the same network; another seed another") {
+TEST_CASE("rate_rnn: the same seed gives the same network - another seed another") {
   const rate_rnn<float> a({.n = 50}, seed{3}), b({.n = 50}, seed{3}), c({.n = 50}, seed{4});
   CHECK(a.parameters() == b.parameters());
   CHECK(a.w_in() == b.w_in());
   CHECK(a.parameters() != c.parameters());
 }
 
-TEST_CASE("rate_rnn: forward pass is the Euler step of spec §1.6, noise outside dt/τ") {
+TEST_CASE("rate_rnn: forward pass is the Euler step of spec §1.6 / noise outside dt/τ") {
   rate_rnn<double, sigmoid, dale> net({.n = 6, .p_inh = 0.5, .p_rec = 0.8, .taus = {2, 9}, .n_inputs = 1}, seed{2});
   trial tr;
   tr.u = matrix<double>(1, 4);
@@ -97,7 +97,7 @@ void check_all_blocks(std::vector<double> taus, loss_fn loss) {
   CHECK(results.size() == (taus.size() == 2 ? 4u : 3u));
 }
 
-TEST_CASE("rate_rnn: hand-written BPTT gradients match central differences (w, w_out, b_out, taus_gaus)") {
+TEST_CASE("rate_rnn: hand-written BPTT gradients match central differences (w / w_out / b_out / taus_gaus)") {
   check_all_blocks<sigmoid, dale>({4, 20}, loss_fn::l2);
   check_all_blocks<sigmoid, dale>({4, 20}, loss_fn::l1);
   check_all_blocks<sigmoid, dale>({7}, loss_fn::l2);

@@ -10,7 +10,7 @@
 
 using namespace spikernn;
 
-TEST_CASE("progress: one line per evaluation with trial, losses, accuracy and ETA; a closing line") {
+TEST_CASE("progress: one line per evaluation with trial / losses / accuracy and ETA - a closing line") {
   std::ostringstream out;
   rate_rnn<float> net({.n = 20}, seed{1});
   const go_nogo task{};

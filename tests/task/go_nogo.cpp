@@ -37,7 +37,7 @@ TEST_CASE("go_nogo: random trials are Go half of the time and reproducible from 
   CHECK(task.generate(a).condition == task.generate(b).condition);
 }
 
-TEST_CASE("go_nogo: the [TF] evaluation rule (0.7 / 0.3 after the stimulus)") {
+TEST_CASE("go_nogo: the TF evaluation rule (0.7 / 0.3 after the stimulus)") {
   const go_nogo task{};
   const trial go = task.make(go_nogo::type::go), nogo = task.make(go_nogo::type::nogo);
   vector<double> o = vector<double>::Zero(199);

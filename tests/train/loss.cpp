@@ -6,7 +6,7 @@
 
 using namespace spikernn;
 
-TEST_CASE("loss: l2 is the root of the summed squares, with the one-step target offset") {
+TEST_CASE("loss: l2 is the root of the summed squares / with the one-step target offset") {
   vector<double> o(3), z(4), g(3);
   o << 1, 2, 3;      // o_1, o_2, o_3
   z << 0, 0, 1, 99;  // z_3 is never used
@@ -16,7 +16,7 @@ TEST_CASE("loss: l2 is the root of the summed squares, with the one-step target 
   CHECK(g[2] == doctest::Approx(2 / 3.0));
 }
 
-TEST_CASE("loss: l1 is the summed absolute error; its gradient is the sign") {
+TEST_CASE("loss: l1 is the summed absolute error - its gradient is the sign") {
   vector<double> o(3), z(4), g(3);
   o << 1, -2, 0.5;
   z << 0, 0, 0.5, 0;
@@ -42,7 +42,7 @@ TEST_CASE("loss: gradients match central differences") {
   }
 }
 
-TEST_CASE("loss: names parse case-insensitively; others are refused") {
+TEST_CASE("loss: names parse case-insensitively - others are refused") {
   CHECK(parse_loss("L2") == loss_fn::l2);
   CHECK(parse_loss("l1") == loss_fn::l1);
   CHECK_THROWS_WITH_AS(parse_loss("mse"), doctest::Contains("loss_fn"), invalid_parameter);

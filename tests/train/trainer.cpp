@@ -21,7 +21,7 @@ struct counting_observer {
 };
 }  // namespace
 
-TEST_CASE("trainer: evaluations come at trials 1, 101, 201 … and observers see every trial") {
+TEST_CASE("trainer: evaluations come at trials 1 / 101 / 201 … and observers see every trial") {
   rate_rnn<float> net({.n = 30}, seed{1});
   const go_nogo task{};
   counting_observer obs;
@@ -38,7 +38,7 @@ TEST_CASE("trainer: evaluations come at trials 1, 101, 201 … and observers see
   CHECK(res.last.r.cols() == 200);
 }
 
-TEST_CASE("trainer: the same seed repeats a run exactly; another seed does not") {
+TEST_CASE("trainer: the same seed repeats a run exactly - another seed does not") {
   const go_nogo task{};
   auto run = [&](std::uint64_t s) {
     rate_rnn<float> net({.n = 40}, seed{1});

@@ -1,0 +1,27 @@
+# The example programs as a user runs them: impossible flags are refused naming the flag, and a
+# short run writes the model where the original would and plots it.
+set(_bad_flags
+  "N:--N 0"
+  "P_inh:--P_inh 1.5"
+  "P_rec:--P_rec -0.1"
+  "som_N:--N 10 --som_N 11"
+  "task:--task flip-flop"
+  "act:--act tanh"
+  "loss_fn:--loss_fn mse"
+  "apply_dale:--apply_dale maybe"
+  "decay_taus:--decay_taus 20 4"
+  "n_trials:--n_trials 0")
+foreach(_case IN LISTS _bad_flags)
+  string(REPLACE ":" ";" _parts "${_case}")
+  list(GET _parts 0 _flag)
+  list(GET _parts 1 _args)
+  separate_arguments(_args UNIX_COMMAND "${_args}")
+  add_test(NAME program.train_refuses_${_flag} COMMAND spikernn-train ${_args} --output_dir ${CMAKE_CURRENT_BINARY_DIR}/refused)
+  set_tests_properties(program.train_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-train: --${_flag}: ")
+endforeach()
+add_test(NAME program.train_refuses_three_taus COMMAND spikernn-train --decay_taus 1 2 3)
+set_tests_properties(program.train_refuses_three_taus PROPERTIES WILL_FAIL TRUE)
+
+add_test(NAME program.train_and_plot
+  COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DPLOT=$<TARGET_FILE:spikernn-plot>
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/program_run -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/train_and_plot.cmake)
