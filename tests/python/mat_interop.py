@@ -145,6 +145,7 @@ def check_structure(path):
 
 
 def write(directory):
+    os.makedirs(directory, exist_ok=True)
     labels = np.empty((len(LABELS),), dtype=object)
     labels[:] = LABELS  # an object array of str becomes a cell
     path = os.path.join(directory, "scipy_written.mat")
