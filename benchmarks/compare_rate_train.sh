@@ -127,7 +127,7 @@ if [[ -z "$CPP_JSON" ]]; then
     CPP_JSON="$TMP/cpp.json"
     echo "== running $BENCH" >&2
     if ! "$BENCH" --benchmark_format=json \
-             --benchmark_filter='^rate_(train|forward)_trial/batch:(1|32)$' \
+             --benchmark_filter='^rate_(train|forward)_trial/batch:(1|32)(/real_time)?$' \
              --benchmark_out="$CPP_JSON" --benchmark_out_format=json \
              > "$TMP/cpp_stdout.json"; then
         echo "error: $BENCH failed" >&2; exit 1
@@ -145,7 +145,7 @@ res, from_mean = {}, set()
 for b in data.get("benchmarks", []):
     if "ms_per_trial" not in b:
         continue
-    name = b.get("run_name") or b["name"]
+    name = (b.get("run_name") or b["name"]).removesuffix("/real_time")
     if b.get("run_type") == "aggregate":
         if b.get("aggregate_name") != "mean":
             continue
