@@ -33,6 +33,7 @@ enum class purpose : std::uint64_t {
   evaluation_trial,
   initial_run,
   trial_noise,
+  spiking_trial,
   user = 1000,  ///< first value free for user code
 };
 

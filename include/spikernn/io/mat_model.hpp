@@ -5,6 +5,7 @@
 #pragma once
 
 #include "spikernn/io/mat_file.hpp"
+#include "spikernn/network/rate_model.hpp"
 #include "spikernn/network/rate_rnn.hpp"
 #include "spikernn/train/loss.hpp"
 #include "spikernn/train/trainer.hpp"
@@ -88,21 +89,6 @@ void save_rate_model(const std::filesystem::path& path, const rate_rnn<S, Act, C
   out.commit();
 }
 
-/// A rate model as stored in a MAT file, in the network's own terms.
-template <class S>
-struct rate_model {
-  rate_rnn_params params;
-  unit_types<S> types;
-  matrix<S> w, w0, w_in;    ///< w and w0 as stored (after relu in [TF] files)
-  row_vector<S> w_out;
-  S b_out = 0;
-  vector<S> taus_gaus, taus_gaus0;
-  std::string activation;   ///< "sigmoid", "softplus" or "clipped_relu"
-  bool apply_dale = true;
-  std::string task;         ///< empty when the file does not say
-  std::filesystem::path file;
-};
-
 /// Loads the variables the network needs (w, w_in, w_out, m, som_m, N, inh, taus, taus_gaus …),
 /// checking shapes and finiteness; errors name the file and the variable.
 template <class S>
@@ -163,17 +149,23 @@ rate_model<S> load_rate_model(const std::filesystem::path& path) {
   return m;
 }
 
-/// Builds the network type the caller names from a loaded model; the file's activation and
-/// Dale setting must agree with it.
-template <class S, class Act, class Conn>
-rate_rnn<S, Act, Conn> to_rate_rnn(const rate_model<S>& m) {
-  if (m.activation != Act::name)
-    throw file_error(m.file.string(), "variable 'activation': the model uses '" + m.activation +
-                                          "', the network type '" + std::string(Act::name) + "'");
-  if (m.apply_dale != Conn::applies_dale)
-    throw file_error(m.file.string(), std::string("the model is ") + (m.apply_dale ? "a Dale" : "a no-Dale") +
-                                          " network, the network type is not");
-  return rate_rnn<S, Act, Conn>(m.params, m.types, m.w, m.w_in, m.w_out, m.b_out, m.taus_gaus);
+/// Writes the grid search's result into the model file — opt_scaling_factor, all_perfs (n×1),
+/// scaling_factors (1×n) — keeping every other variable; atomic, so a failure leaves the file
+/// as it was.
+inline void save_scaling_search(const std::filesystem::path& path, const std::vector<double>& factors,
+                                const std::vector<double>& perfs, double best_factor) {
+  if (factors.size() != perfs.size() || factors.empty())
+    throw file_error(path.string(), "a search result needs one performance per scaling factor");
+  const mat_reader in(path);  // reads everything now: the file can be replaced below
+  mat_writer out(path);
+  in.copy_all_except(out, {"opt_scaling_factor", "all_perfs", "scaling_factors"});
+  out.write_scalar("opt_scaling_factor", best_factor);
+  out.write("all_perfs", Eigen::Map<const vector<double>>(perfs.data(), index_t(perfs.size())));
+  out.write("scaling_factors", Eigen::Map<const row_vector<double>>(factors.data(), index_t(factors.size())));
+  out.commit();
 }
+
+using spikernn::rate_model;
+using spikernn::to_rate_rnn;
 
 }  // namespace spikernn::io

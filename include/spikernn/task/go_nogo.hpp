@@ -5,8 +5,10 @@
 #include "spikernn/core/error.hpp"
 #include "spikernn/task/task.hpp"
 
-#include <optional>
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <vector>
 
 namespace spikernn {
 
@@ -16,6 +18,7 @@ struct go_nogo_params {
   int stim_dur = 25;    ///< stimulus length in steps
   double go_threshold = 0.7;    ///< Go correct when max output after the stimulus exceeds this ([PT]: 0.3)
   double nogo_threshold = 0.3;  ///< NoGo correct when max |output| after the stimulus stays below this
+  double spiking_window_start = 0.5;  ///< s; the LIF output is judged from here on (sample 10000 at 0.05 ms)
   int min_trials_before_stop = 1500;  ///< the original never stops Go-NoGo training earlier
 };
 
@@ -60,6 +63,32 @@ class go_nogo {
     const auto window = o.tail(o.size() - from);
     return tr.label > 0.5 ? window.maxCoeff() > p_.go_threshold
                           : window.cwiseAbs().maxCoeff() < p_.nogo_threshold;
+  }
+
+  // ---- the spiking side (spec §5.1) --------------------------------------------------------
+  /// A random trial for a LIF network: T + 1 input columns (the original's u of 1×201), Go
+  /// with probability 0.5 (draw ≥ 0.5, as lambda_grid_search.m).
+  trial spiking_trial(rng& g) const { return make_spiking(g.uniform() >= 0.5 ? type::go : type::nogo); }
+
+  trial make_spiking(type t) const {
+    trial tr = make(t);
+    tr.u.conservativeResize(Eigen::NoChange, p_.T + 1);
+    tr.u.col(p_.T).setZero();
+    tr.z.conservativeResize(p_.T + 1);
+    tr.z[p_.T] = tr.z[p_.T - 1];
+    return tr;
+  }
+
+  /// The trial types a figure shows one of each.
+  std::vector<trial> sample_spiking_trials() const { return {make_spiking(type::go), make_spiking(type::nogo)}; }
+
+  /// [ML] rule on the LIF output (one value per step of dt seconds; step i at time i·dt):
+  /// Go needs max(out) > 0.7 from spiking_window_start on, NoGo max(out) < 0.3 (plain max).
+  bool spiking_correct(const trial& tr, const row_vector<double>& out, double dt) const {
+    const index_t from = std::max<index_t>(0, index_t(std::lround(p_.spiking_window_start / dt)) - 1);
+    if (out.size() <= from) return false;
+    const double peak = out.tail(out.size() - from).maxCoeff();
+    return tr.label > 0.5 ? peak > p_.go_threshold : peak < p_.nogo_threshold;
   }
 
  private:

@@ -9,6 +9,7 @@
 #include <concepts>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace spikernn {
 
@@ -33,6 +34,16 @@ concept task = requires(const T& t, rng& g, const trial& tr, const vector<double
   { t.generate(g) } -> std::same_as<trial>;
   { t.correct(tr, o) } -> std::same_as<bool>;
   { t.min_trials_before_stop() } -> std::convertible_to<int>;
+};
+
+/// A task that can also judge a spiking network: random stimuli for LIF trials (one more
+/// input column than the rate trial, as the original's grid search) and the rule on the LIF
+/// output, whose samples are dt seconds apart (spec §5.1).
+template <class T>
+concept spiking_task = task<T> && requires(const T& t, rng& g, const trial& tr, const row_vector<double>& out) {
+  { t.spiking_trial(g) } -> std::same_as<trial>;
+  { t.spiking_correct(tr, out, 0.0) } -> std::same_as<bool>;
+  { t.sample_spiking_trials() } -> std::same_as<std::vector<trial>>;
 };
 
 }  // namespace spikernn

@@ -1,0 +1,32 @@
+// What the example programs share: which task a model file is for, and the default grid of
+// scaling factors for its activation.
+#pragma once
+
+#include <spikernn/convert/scaling_search.hpp>
+#include <spikernn/network/rate_model.hpp>
+
+#include <string>
+#include <vector>
+
+namespace spikernn::programs {
+
+/// The task a model was trained on: --task if given, else the file's `task` variable, else the
+/// task name in its path (what lambda_grid_search.m does), in the program's spelling.
+inline std::string task_of(const rate_model<float>& m, std::string flag) {
+  std::string t = !flag.empty() ? flag : m.task;
+  if (t.empty()) {
+    const std::string path = m.file.string();
+    for (const char* name : {"go-nogo", "go_nogo", "mante", "xor"})
+      if (path.find(name) != std::string::npos) t = name;
+  }
+  if (t == "go_nogo") t = "go-nogo";
+  if (t.empty()) throw invalid_parameter("task", "a task: the model file does not say which (use --task)");
+  return t;
+}
+
+/// The paper's grids: 20:5:75 for sigmoid networks, 4:2:26 for softplus and clipped ReLU.
+inline std::vector<double> default_factors(const rate_model<float>& m) {
+  return m.activation == "sigmoid" ? range(20, 75, 5) : range(4, 26, 2);
+}
+
+}  // namespace spikernn::programs

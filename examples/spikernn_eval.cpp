@@ -1,0 +1,136 @@
+// spikernn-eval: converts a trained rate model into its LIF network at a scaling factor (the
+// file's opt_scaling_factor unless --factor is given), scores it on random trials with a
+// per-condition breakdown and spike statistics, and with --plots draws spike rasters, the
+// spiking output against the rate output and the target, and accuracy against the factor.
+//
+//   spikernn-eval --model FILE [--factor F] [--trials 100] [--threads K] [--plots DIR]
+#include "program_support.hpp"
+
+#include <spikernn/io/gnuplot.hpp>
+#include <spikernn/io/mat_model.hpp>
+#include <spikernn/task/go_nogo.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace sk = spikernn;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct options {
+  std::string model, task, plots;
+  double factor = 0;
+  int trials = 100, threads = 0;
+  std::uint64_t seed = 1;
+};
+
+/// Raster, output traces and the factor curve for the sample trial types of a task.
+template <sk::spiking_task Task>
+void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
+  fs::create_directories(o.plots);
+  auto net = sk::to_lif<double>(m, factor);
+  int k = 0;
+  for (const sk::trial& tr : tk.sample_spiking_trials()) {
+    sk::rng g(sk::seed{o.seed}, sk::purpose::user, std::uint64_t(k++));
+    const auto res = net.run(tr.u, g, {.spikes = true});
+    sk::io::series exc{"excitatory", {}, {}, "points pt 7 ps 0.25 lc rgb \"#d62728\""};
+    sk::io::series inh{"inhibitory", {}, {}, "points pt 7 ps 0.25 lc rgb \"#1f77b4\""};
+    for (const auto& [step, unit] : res.spikes) {
+      auto& s = m.types.inh[unit] ? inh : exc;
+      s.x.push_back(double(step) * res.dt);
+      s.y.push_back(double(unit + 1));
+    }
+    sk::io::plot(fs::path(o.plots) / ("raster_" + tr.condition),
+                 {"LIF spikes, " + tr.condition + " trial (scaling factor " + std::to_string(int(std::lround(factor))) + ")",
+                  "time (s)", "unit", {exc, inh}});
+    // the rate network on the same stimulus (T columns: the LIF trial has one more)
+    sk::trial rate_tr = tr;
+    rate_tr.u.conservativeResize(Eigen::NoChange, tr.u.cols() - 1);
+    const sk::vector<double> rate_out = sk::rate_outputs(m, rate_tr, sk::rng(sk::seed{o.seed}, sk::purpose::user, 99));
+    sk::io::series spk{"LIF output", {}, {}, "lines lc rgb \"#2ca02c\""};
+    sk::io::series rate{"rate output", {}, {}, "lines lw 2 lc rgb \"#000000\""};
+    sk::io::series target{"target", {}, {}, "lines dt 2 lc rgb \"#7f7f7f\""};
+    for (long i = 0; i < res.steps; i += 10) {  // every 0.5 ms is plenty for a figure
+      spk.x.push_back(double(i + 1) * res.dt);
+      spk.y.push_back(res.out[i]);
+    }
+    for (sk::index_t t = 0; t < rate_out.size(); ++t) {
+      rate.x.push_back(0.005 * double(t + 1));
+      rate.y.push_back(rate_out[t] - double(m.b_out));  // the LIF readout has no bias: compare like with like
+      target.x.push_back(0.005 * double(t + 1));
+      target.y.push_back(tr.z[t]);
+    }
+    sk::io::plot(fs::path(o.plots) / ("output_" + tr.condition),
+                 {"output, " + tr.condition + " trial (rate output without b_out)", "time (s)", "output",
+                  {spk, rate, target}});
+  }
+  const sk::io::mat_reader in(m.file);
+  if (in.has("all_perfs") && in.has("scaling_factors")) {
+    const auto f = in.vector<double>("scaling_factors");
+    const auto p = in.vector<double>("all_perfs", f.size());
+    sk::io::series curve{"accuracy", {f.data(), f.data() + f.size()}, {p.data(), p.data() + p.size()},
+                         "linespoints pt 7 lw 2 lc rgb \"#1f77b4\""};
+    sk::io::plot(fs::path(o.plots) / "accuracy_vs_factor", {"scaling-factor search", "scaling factor (1/λ)",
+                                                             "LIF accuracy", {curve}});
+  }
+}
+
+template <sk::spiking_task Task>
+int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
+  double factor = o.factor;
+  if (factor == 0) {
+    const sk::io::mat_reader in(m.file);
+    if (!in.has("opt_scaling_factor") || !std::isfinite(in.scalar("opt_scaling_factor")))
+      throw sk::file_error(m.file.string(), "variable 'opt_scaling_factor' missing: run spikernn-search first or give --factor");
+    factor = in.scalar("opt_scaling_factor");
+  }
+  const auto s = sk::evaluate_spiking(m, tk, factor, {.trials = o.trials, .threads = o.threads, .seed = sk::seed{o.seed}});
+  std::printf("%s\n  task %s, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
+              std::string(tk.name()).c_str(), factor, o.trials, s.accuracy);
+  for (const auto& c : s.conditions)
+    std::printf("    %-8s %3d / %3d  %.3f\n", c.condition.c_str(), c.correct, c.trials, c.accuracy());
+  std::printf("  spikes per trial %.0f; mean rate excitatory %.2f Hz, inhibitory %.2f Hz; units silent %ld of %ld\n",
+              double(s.total_spikes) / o.trials, s.mean_exc_rate, s.mean_inh_rate, long((s.unit_rates == 0).count()),
+              long(s.unit_rates.size()));
+  if (!o.plots.empty()) {
+    write_plots(m, tk, factor, o);
+    std::printf("  plots in %s%s\n", o.plots.c_str(), sk::io::gnuplot_available() ? "" : " (data and scripts; no gnuplot: no PNG)");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  CLI::App app{"Evaluate the LIF spiking network converted from a trained rate model.", "spikernn-eval"};
+  app.add_option("--model", o.model, "A model .mat file")->required();
+  app.add_option("--factor", o.factor, "Scaling factor (default: the file's opt_scaling_factor)");
+  app.add_option("--trials", o.trials, "Random trials")->capture_default_str();
+  app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
+  app.add_option("--task", o.task, "Task, when the file does not say (go-nogo)");
+  app.add_option("--plots", o.plots, "Folder for rasters, output traces and the factor curve (PNG + data + gnuplot scripts)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    sk::require(o.trials > 0, "trials", "a positive number of trials");
+    sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
+    sk::require(o.factor >= 0 && std::isfinite(o.factor), "factor", "a positive scaling factor");
+    if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
+    const auto m = sk::io::load_rate_model<float>(o.model);
+    const std::string task = sk::programs::task_of(m, o.task);
+    if (task == "go-nogo") return evaluate(m, sk::go_nogo{}, o);
+    throw sk::invalid_parameter("task", "go-nogo, got '" + task + "'");
+  } catch (const sk::invalid_parameter& e) {
+    std::cerr << "spikernn-eval: --" << e.parameter << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "spikernn-eval: " << e.what() << "\n";
+    return 1;
+  }
+}

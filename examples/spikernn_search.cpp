@@ -1,0 +1,100 @@
+// spikernn-search: the scaling-factor grid search of lambda_grid_search.m. For a model file
+// (or every .mat file in a folder), score the LIF network at each factor on the same random
+// trials, and write opt_scaling_factor, all_perfs and scaling_factors back into the file.
+//
+//   spikernn-search --model out/models/go-nogo/P_rec_0.2_Taus_4.0_20.0 [--factors 20:75:5]
+//                   [--trials 100] [--threads K]
+#include "program_support.hpp"
+
+#include <spikernn/io/mat_model.hpp>
+#include <spikernn/task/go_nogo.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace sk = spikernn;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct options {
+  std::string model, task, factors;
+  int trials = 100, threads = 0;
+  std::uint64_t seed = 1;
+  bool redo = false, quiet = false;
+};
+
+void search_file(const fs::path& path, const options& o) {
+  const auto m = sk::io::load_rate_model<float>(path);
+  const std::string task = sk::programs::task_of(m, o.task);
+  const std::vector<double> factors = o.factors.empty() ? sk::programs::default_factors(m) : sk::parse_factors(o.factors);
+  const sk::search_options opt{.factors = factors,
+                               .eval = {.trials = o.trials, .threads = o.threads, .seed = sk::seed{o.seed}}};
+  sk::search_result res;
+  if (task == "go-nogo") res = sk::search_scaling(m, sk::go_nogo{}, opt);
+  else throw sk::invalid_parameter("task", "go-nogo, got '" + task + "'");
+  sk::io::save_scaling_search(path, res.factors, res.perfs, res.best_factor());
+  if (!o.quiet) {
+    std::printf("%s\n  factor  accuracy  exc Hz  inh Hz\n", path.string().c_str());
+    for (std::size_t k = 0; k < res.factors.size(); ++k)
+      std::printf("  %6g  %8.2f  %6.2f  %6.2f%s\n", res.factors[k], res.perfs[k], res.scores[k].mean_exc_rate,
+                  res.scores[k].mean_inh_rate, k == res.best_index ? "  <- opt_scaling_factor" : "");
+  }
+  std::printf("%s: opt_scaling_factor %g (accuracy %.2f over %d trials)\n", path.filename().string().c_str(),
+              res.best_factor(), res.best_perf(), o.trials);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  CLI::App app{"Find the rate-to-spike scaling factor of trained rate models (Kim, Li & Sejnowski 2019) and "
+               "write it into the model files.",
+               "spikernn-search"};
+  app.add_option("--model", o.model, "A model .mat file, or a folder: every .mat file in it")->required();
+  app.add_option("--factors", o.factors,
+                 "Scaling factors: start:stop[:step] (stop included) or a comma list; default 20:75:5 for sigmoid "
+                 "networks, 4:26:2 for softplus and clipped ReLU (the paper's grids)");
+  app.add_option("--trials", o.trials, "Random trials per factor")->capture_default_str();
+  app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
+  app.add_option("--task", o.task, "Task, when the file does not say (go-nogo)");
+  app.add_flag("--redo", o.redo, "In a folder, also search files that already hold opt_scaling_factor");
+  app.add_flag("--quiet", o.quiet, "Only the result line per file");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    sk::require(o.trials > 0, "trials", "a positive number of trials");
+    sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
+    if (!o.factors.empty()) sk::parse_factors(o.factors);  // refuse a bad grid before any work
+    std::vector<fs::path> files;
+    if (fs::is_directory(o.model)) {
+      for (const auto& e : fs::directory_iterator(o.model))
+        if (e.path().extension() == ".mat") files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      if (files.empty()) throw sk::file_error(o.model, "no .mat files in this folder");
+    } else {
+      if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
+      files.push_back(o.model);
+    }
+    int done = 0;
+    for (const auto& f : files) {
+      if (files.size() > 1 && !o.redo && sk::io::mat_reader(f).has("opt_scaling_factor")) {
+        std::printf("%s: already searched (--redo to search again)\n", f.filename().string().c_str());
+        continue;
+      }
+      search_file(f, o);
+      ++done;
+    }
+    return 0;
+  } catch (const sk::invalid_parameter& e) {
+    std::cerr << "spikernn-search: --" << e.parameter << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "spikernn-search: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,82 @@
+// The scaling-factor grid search of lambda_grid_search.m (spec §5.1): score the LIF network at
+// every factor on the same random trials and keep the best (the first on ties, i.e. the
+// smallest in an increasing grid).
+#pragma once
+
+#include "spikernn/eval/spiking_eval.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace spikernn {
+
+/// start, start + step, … up to and including stop (MATLAB's start:step:stop).
+inline std::vector<double> range(double start, double stop, double step) {
+  require(step > 0, "step", "a positive step");
+  require(stop >= start, "stop", "stop ≥ start");
+  std::vector<double> v;
+  const long n = static_cast<long>(std::floor((stop - start) / step + 1e-9));
+  for (long k = 0; k <= n; ++k) v.push_back(start + double(k) * step);
+  return v;
+}
+
+/// Parses "start:stop[:step]" (stop included, the PyTorch port's form; step defaults to 1) or a
+/// comma-separated list "20,25,30".
+inline std::vector<double> parse_factors(const std::string& text) {
+  const auto fail = [&] { return invalid_parameter("factors", "start:stop[:step] or a comma list of positive numbers, got '" + text + "'"); };
+  std::vector<double> parts;
+  const char sep = text.find(':') != std::string::npos ? ':' : ',';
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find(sep, pos), text.size());
+    try {
+      std::size_t used = 0;
+      parts.push_back(std::stod(text.substr(pos, end - pos), &used));
+      if (used != end - pos) throw fail();
+    } catch (const std::logic_error&) {
+      throw fail();
+    }
+    pos = end + 1;
+  }
+  std::vector<double> out = parts;
+  if (sep == ':') {
+    if (parts.size() < 2 || parts.size() > 3) throw fail();
+    if (parts.size() == 3 && parts[2] <= 0) throw fail();
+    if (parts[1] < parts[0]) throw fail();
+    out = range(parts[0], parts[1], parts.size() == 3 ? parts[2] : 1.0);
+  }
+  for (double f : out)
+    if (!(f > 0) || !std::isfinite(f)) throw fail();
+  return out;
+}
+
+struct search_options {
+  std::vector<double> factors = range(20, 75, 5);  ///< the original's 20:5:75
+  spiking_eval_options eval{};
+};
+
+struct search_result {
+  std::vector<double> factors;
+  std::vector<spiking_score> scores;  ///< one per factor
+  std::vector<double> perfs;          ///< accuracy per factor (the original's all_perfs)
+  std::size_t best_index = 0;
+  double best_factor() const { return factors.at(best_index); }
+  double best_perf() const { return perfs.at(best_index); }
+};
+
+template <spiking_task Task, class M>
+search_result search_scaling(const rate_model<M>& model, const Task& tk, const search_options& opt = {}) {
+  require(!opt.factors.empty(), "factors", "at least one scaling factor");
+  search_result res;
+  res.factors = opt.factors;
+  for (double f : opt.factors) {
+    res.scores.push_back(evaluate_spiking(model, tk, f, opt.eval));
+    res.perfs.push_back(res.scores.back().accuracy);
+  }
+  for (std::size_t k = 1; k < res.perfs.size(); ++k)
+    if (res.perfs[k] > res.perfs[res.best_index]) res.best_index = k;  // strict: first on ties
+  return res;
+}
+
+}  // namespace spikernn

@@ -1,0 +1,92 @@
+// Scoring a converted spiking network on its task (spec §5.1): accuracy over n random trials
+// with a per-condition breakdown, and spike statistics. Trials run in parallel; trial k always
+// uses the stream (seed, spiking_trial, k) for its stimulus and its noise, so the score is the
+// same for any thread count and every scaling factor sees the same trials.
+#pragma once
+
+#include "spikernn/convert/rate_to_lif.hpp"
+#include "spikernn/core/parallel.hpp"
+#include "spikernn/task/task.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace spikernn {
+
+struct spiking_eval_options {
+  int trials = 100;                ///< random trials
+  int threads = 0;                 ///< 0: all cores
+  spikernn::seed seed{1};
+  lif_params lif{};
+  conversion_options conversion{};
+};
+
+struct condition_score {
+  std::string condition;
+  int trials = 0, correct = 0;
+  double accuracy() const { return trials ? double(correct) / trials : 0.0; }
+};
+
+struct spiking_score {
+  double factor = 0;
+  double accuracy = 0;                     ///< fraction of trials correct
+  std::vector<condition_score> conditions;  ///< in order of first appearance
+  std::vector<char> correct;                ///< per trial
+  std::vector<std::string> trial_conditions;
+  long total_spikes = 0;                    ///< over all trials
+  array<double> unit_rates;                 ///< Hz, mean over trials (spikes from step 10 on)
+  double mean_exc_rate = 0, mean_inh_rate = 0;  ///< Hz
+};
+
+/// Scores the LIF network of `model` at `factor` on `trials` random trials of `tk`.
+template <spiking_task Task, class M>
+spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, double factor,
+                               const spiking_eval_options& opt = {}) {
+  require(opt.trials > 0, "trials", "a positive number of trials");
+  require(model.params.n_inputs == tk.n_inputs(), "task",
+          "a task with " + std::to_string(model.params.n_inputs) + " input channels like the model's w_in (" +
+              std::string(tk.name()) + " has " + std::to_string(tk.n_inputs()) + ")");
+  const lif_network<double> prototype = to_lif<double>(model, factor, opt.lif, opt.conversion);
+  const int workers = std::min(thread_count(opt.threads), opt.trials);
+  std::vector<lif_network<double>> nets(static_cast<std::size_t>(workers), prototype);
+  const auto n = static_cast<std::size_t>(opt.trials);
+  std::vector<char> correct(n, 0);
+  std::vector<std::string> conditions(n);
+  std::vector<long> spikes(n, 0);
+  std::vector<array<double>> rates(n);  // per trial, summed in trial order below
+  parallel_for(opt.trials, workers, [&](long k, int worker) {
+    rng g(opt.seed, purpose::spiking_trial, static_cast<std::uint64_t>(k));
+    const trial tr = tk.spiking_trial(g);
+    const auto res = nets[std::size_t(worker)].run(tr.u, g);
+    correct[std::size_t(k)] = tk.spiking_correct(tr, res.out, res.dt) ? 1 : 0;
+    conditions[std::size_t(k)] = tr.condition;
+    spikes[std::size_t(k)] = res.total_spikes;
+    rates[std::size_t(k)] = res.firing_rates;
+  });
+  spiking_score s;
+  s.factor = factor;
+  s.correct = correct;
+  s.trial_conditions = conditions;
+  s.unit_rates = array<double>::Zero(model.params.n);
+  for (const auto& r : rates) s.unit_rates += r;
+  s.unit_rates /= opt.trials;
+  int total_correct = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    total_correct += correct[k];
+    s.total_spikes += spikes[k];
+    auto it = std::find_if(s.conditions.begin(), s.conditions.end(),
+                           [&](const condition_score& c) { return c.condition == conditions[k]; });
+    if (it == s.conditions.end()) it = s.conditions.insert(s.conditions.end(), {conditions[k]});
+    ++it->trials;
+    it->correct += correct[k];
+  }
+  s.accuracy = double(total_correct) / opt.trials;
+  const auto& inh = model.types.inh;
+  const index_t n_inh = inh.count(), n_exc = inh.size() - n_inh;
+  s.mean_exc_rate = n_exc ? (!inh).select(s.unit_rates, 0.0).sum() / double(n_exc) : 0.0;
+  s.mean_inh_rate = n_inh ? inh.select(s.unit_rates, 0.0).sum() / double(n_inh) : 0.0;
+  return s;
+}
+
+}  // namespace spikernn
