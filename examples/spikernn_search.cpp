@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     if (!o.factors.empty()) sk::parse_factors(o.factors);  // refuse a bad grid before any work
     std::vector<fs::path> files;
-    if (fs::is_directory(o.model)) {
+    const bool folder = fs::is_directory(o.model);
+    if (folder) {
       for (const auto& e : fs::directory_iterator(o.model))
         if (e.path().extension() == ".mat") files.push_back(e.path());
       std::sort(files.begin(), files.end());
@@ -80,14 +81,12 @@ int main(int argc, char** argv) {
       if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
       files.push_back(o.model);
     }
-    int done = 0;
     for (const auto& f : files) {
-      if (files.size() > 1 && !o.redo && sk::io::mat_reader(f).has("opt_scaling_factor")) {
+      if (folder && !o.redo && sk::io::mat_reader(f).has("opt_scaling_factor")) {
         std::printf("%s: already searched (--redo to search again)\n", f.filename().string().c_str());
         continue;
       }
       search_file(f, o);
-      ++done;
     }
     return 0;
   } catch (const sk::invalid_parameter& e) {

@@ -25,3 +25,29 @@ set_tests_properties(program.train_refuses_three_taus PROPERTIES WILL_FAIL TRUE)
 add_test(NAME program.train_and_plot
   COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DPLOT=$<TARGET_FILE:spikernn-plot>
           -DOUT=${CMAKE_CURRENT_BINARY_DIR}/program_run -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/train_and_plot.cmake)
+
+# Search and evaluation: bad flags are refused by name; the whole pipeline runs on a model
+# trained here, and on a model written by scipy.io.savemat in the original schema.
+foreach(_case "factors=--factors 5:1" "trials=--trials 0" "threads=--threads -1")
+  string(REPLACE "=" ";" _parts "${_case}")
+  list(GET _parts 0 _flag)
+  list(GET _parts 1 _args)
+  separate_arguments(_args UNIX_COMMAND "${_args}")
+  add_test(NAME program.search_refuses_${_flag} COMMAND spikernn-search --model nowhere.mat ${_args})
+  set_tests_properties(program.search_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-search: --${_flag}: ")
+endforeach()
+add_test(NAME program.eval_refuses_missing_file COMMAND spikernn-eval --model nowhere.mat)
+set_tests_properties(program.eval_refuses_missing_file PROPERTIES PASS_REGULAR_EXPRESSION "nowhere.mat: does not exist")
+add_test(NAME program.eval_refuses_factor COMMAND spikernn-eval --model nowhere.mat --factor -2)
+set_tests_properties(program.eval_refuses_factor PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-eval: --factor: ")
+
+add_test(NAME program.pipeline
+  COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DSEARCH=$<TARGET_FILE:spikernn-search>
+          -DEVAL=$<TARGET_FILE:spikernn-eval> -DEMBED=$<TARGET_FILE:embed_lif> -DOUT=${CMAKE_CURRENT_BINARY_DIR}/pipeline
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/pipeline.cmake)
+if(SPIKERNN_SYSTEM_PYTHON)
+  add_test(NAME program.search_scipy_model
+    COMMAND ${CMAKE_COMMAND} -DPYTHON=${SPIKERNN_SYSTEM_PYTHON} -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/model_interop.py
+            -DSEARCH=$<TARGET_FILE:spikernn-search> -DEVAL=$<TARGET_FILE:spikernn-eval>
+            -DOUT=${CMAKE_CURRENT_BINARY_DIR}/scipy_model -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/search_scipy_model.cmake)
+endif()
