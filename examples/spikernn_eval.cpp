@@ -12,6 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -24,20 +26,52 @@ namespace {
 
 struct options {
   std::string model, task, plots;
-  double factor = 0;
-  int trials = 100, threads = 0;
+  double factor = 0, tau_r = 0.002;
+  int trials = 100, threads = 0, downsample = 1;
   std::uint64_t seed = 1;
+  bool initial_weights = false;
+  // stimulation of chosen units during a window (the original's stims)
+  std::string stim_mode = "none", stim_units, stim_window;
+
+  sk::lif_params lif() const { return {.downsample = downsample, .tau_r = tau_r}; }
+  sk::conversion_options conversion() const { return {.use_initial_weights = initial_weights}; }
 };
+
+/// --stim exc|inh|none, --stim_units 1,5,9 (1-based), --stim_window FROM:TO (LIF steps).
+sk::lif_stimulation parse_stimulation(const options& o, sk::index_t n) {
+  sk::lif_stimulation s;
+  std::string mode = o.stim_mode;
+  std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  if (mode == "none") return s;
+  if (mode != "exc" && mode != "inh") throw sk::invalid_parameter("stim", "none, exc or inh, got '" + o.stim_mode + "'");
+  s.kind = mode == "exc" ? sk::lif_stimulation::mode::exc : sk::lif_stimulation::mode::inh;
+  for (double u : sk::parse_factors(o.stim_units.empty() ? "x" : o.stim_units)) {
+    const auto unit = static_cast<sk::index_t>(u);
+    sk::require(double(unit) == u && unit >= 1 && unit <= n, "stim_units", "unit numbers 1…N");
+    s.units.push_back(unit - 1);
+  }
+  const auto colon = o.stim_window.find(':');
+  sk::require(colon != std::string::npos, "stim_window", "FROM:TO in LIF steps");
+  try {
+    s.from = std::stol(o.stim_window.substr(0, colon));
+    s.to = std::stol(o.stim_window.substr(colon + 1));
+  } catch (const std::logic_error&) {
+    throw sk::invalid_parameter("stim_window", "FROM:TO in LIF steps, got '" + o.stim_window + "'");
+  }
+  sk::require(s.from >= 1 && s.to > s.from, "stim_window", "1 ≤ FROM < TO");
+  return s;
+}
 
 /// Raster, output traces and the factor curve for the sample trial types of a task.
 template <sk::spiking_task Task>
 void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
   fs::create_directories(o.plots);
-  auto net = sk::to_lif<double>(m, factor);
+  auto net = sk::to_lif<double>(m, factor, o.lif(), o.conversion());
+  const sk::lif_stimulation stim = parse_stimulation(o, m.params.n);
   int k = 0;
   for (const sk::trial& tr : tk.sample_spiking_trials()) {
     sk::rng g(sk::seed{o.seed}, sk::purpose::user, std::uint64_t(k++));
-    const auto res = net.run(tr.u, g, {.spikes = true});
+    const auto res = net.run(tr.u, g, {.spikes = true}, stim);
     sk::io::series exc{"excitatory", {}, {}, "points pt 7 ps 0.25 lc rgb \"#d62728\""};
     sk::io::series inh{"inhibitory", {}, {}, "points pt 7 ps 0.25 lc rgb \"#1f77b4\""};
     for (const auto& [step, unit] : res.spikes) {
@@ -89,7 +123,13 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
       throw sk::file_error(m.file.string(), "variable 'opt_scaling_factor' missing: run spikernn-search first or give --factor");
     factor = in.scalar("opt_scaling_factor");
   }
-  const auto s = sk::evaluate_spiking(m, tk, factor, {.trials = o.trials, .threads = o.threads, .seed = sk::seed{o.seed}});
+  const auto s = sk::evaluate_spiking(m, tk, factor,
+                                      {.trials = o.trials,
+                                       .threads = o.threads,
+                                       .seed = sk::seed{o.seed},
+                                       .lif = o.lif(),
+                                       .conversion = o.conversion(),
+                                       .stimulation = parse_stimulation(o, m.params.n)});
   std::printf("%s\n  task %s, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
               std::string(tk.name()).c_str(), factor, o.trials, s.accuracy);
   for (const auto& c : s.conditions)
@@ -115,12 +155,20 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
   app.add_option("--task", o.task, "Task, when the file does not say (go-nogo)");
+  app.add_option("--downsample", o.downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
+  app.add_option("--tau_r", o.tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
+  app.add_flag("--use_initial_weights", o.initial_weights, "Convert the untrained network (w0, taus_gaus0)");
+  app.add_option("--stim", o.stim_mode, "Stimulate chosen units: none, exc (+0.5 mV) or inh (−0.5 mV), p = 0.5 per step")
+      ->capture_default_str();
+  app.add_option("--stim_units", o.stim_units, "Units to stimulate, 1-based: a comma list or FROM:TO");
+  app.add_option("--stim_window", o.stim_window, "Stimulation window FROM:TO in LIF steps (1-based, TO excluded)");
   app.add_option("--plots", o.plots, "Folder for rasters, output traces and the factor curve (PNG + data + gnuplot scripts)");
   CLI11_PARSE(app, argc, argv);
   try {
     sk::require(o.trials > 0, "trials", "a positive number of trials");
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     sk::require(o.factor >= 0 && std::isfinite(o.factor), "factor", "a positive scaling factor");
+    o.lif().validate();
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);

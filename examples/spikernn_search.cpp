@@ -23,9 +23,10 @@ namespace {
 
 struct options {
   std::string model, task, factors;
-  int trials = 100, threads = 0;
+  int trials = 100, threads = 0, downsample = 1;
+  double tau_r = 0.002;
   std::uint64_t seed = 1;
-  bool redo = false, quiet = false;
+  bool redo = false, quiet = false, initial_weights = false;
 };
 
 void search_file(const fs::path& path, const options& o) {
@@ -33,7 +34,11 @@ void search_file(const fs::path& path, const options& o) {
   const std::string task = sk::programs::task_of(m, o.task);
   const std::vector<double> factors = o.factors.empty() ? sk::programs::default_factors(m) : sk::parse_factors(o.factors);
   const sk::search_options opt{.factors = factors,
-                               .eval = {.trials = o.trials, .threads = o.threads, .seed = sk::seed{o.seed}}};
+                               .eval = {.trials = o.trials,
+                                        .threads = o.threads,
+                                        .seed = sk::seed{o.seed},
+                                        .lif = {.downsample = o.downsample, .tau_r = o.tau_r},
+                                        .conversion = {.use_initial_weights = o.initial_weights}}};
   sk::search_result res;
   if (task == "go-nogo") res = sk::search_scaling(m, sk::go_nogo{}, opt);
   else throw sk::invalid_parameter("task", "go-nogo, got '" + task + "'");
@@ -63,12 +68,16 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
   app.add_option("--task", o.task, "Task, when the file does not say (go-nogo)");
+  app.add_option("--downsample", o.downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
+  app.add_option("--tau_r", o.tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
+  app.add_flag("--use_initial_weights", o.initial_weights, "Convert the untrained network (w0, taus_gaus0)");
   app.add_flag("--redo", o.redo, "In a folder, also search files that already hold opt_scaling_factor");
   app.add_flag("--quiet", o.quiet, "Only the result line per file");
   CLI11_PARSE(app, argc, argv);
   try {
     sk::require(o.trials > 0, "trials", "a positive number of trials");
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
+    sk::lif_params{.downsample = o.downsample, .tau_r = o.tau_r}.validate();
     if (!o.factors.empty()) sk::parse_factors(o.factors);  // refuse a bad grid before any work
     std::vector<fs::path> files;
     const bool folder = fs::is_directory(o.model);

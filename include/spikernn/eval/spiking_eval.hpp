@@ -20,6 +20,7 @@ struct spiking_eval_options {
   spikernn::seed seed{1};
   lif_params lif{};
   conversion_options conversion{};
+  lif_stimulation stimulation{};   ///< applied in every trial
 };
 
 struct condition_score {
@@ -58,7 +59,7 @@ spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, doubl
   parallel_for(opt.trials, workers, [&](long k, int worker) {
     rng g(opt.seed, purpose::spiking_trial, static_cast<std::uint64_t>(k));
     const trial tr = tk.spiking_trial(g);
-    const auto res = nets[std::size_t(worker)].run(tr.u, g);
+    const auto res = nets[std::size_t(worker)].run(tr.u, g, {}, opt.stimulation);
     correct[std::size_t(k)] = tk.spiking_correct(tr, res.out, res.dt) ? 1 : 0;
     conditions[std::size_t(k)] = tr.condition;
     spikes[std::size_t(k)] = res.total_spikes;
