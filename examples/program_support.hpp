@@ -4,6 +4,7 @@
 
 #include <spikernn/convert/scaling_search.hpp>
 #include <spikernn/network/rate_model.hpp>
+#include <spikernn/task/registry.hpp>
 
 #include <string>
 #include <vector>
@@ -19,9 +20,10 @@ inline std::string task_of(const rate_model<float>& m, std::string flag) {
     for (const char* name : {"go-nogo", "go_nogo", "mante", "xor"})
       if (path.find(name) != std::string::npos) t = name;
   }
-  if (t == "go_nogo") t = "go-nogo";
   if (t.empty()) throw invalid_parameter("task", "a task: the model file does not say which (use --task)");
-  return t;
+  const std::string c = canonical_task_name(t);
+  if (c.empty()) throw invalid_parameter("task", "go-nogo, xor or mante, got '" + t + "'");
+  return c;
 }
 
 /// The paper's grids: 20:5:75 for sigmoid networks, 4:2:26 for softplus and clipped ReLU.

@@ -8,7 +8,7 @@
 
 #include <spikernn/io/gnuplot.hpp>
 #include <spikernn/io/mat_model.hpp>
-#include <spikernn/task/go_nogo.hpp>
+#include <spikernn/task/registry.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   app.add_option("--trials", o.trials, "Random trials")->capture_default_str();
   app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
-  app.add_option("--task", o.task, "Task, when the file does not say (go-nogo)");
+  app.add_option("--task", o.task, "Task, when the file does not say: go-nogo, xor, mante");
   app.add_option("--downsample", o.downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
   app.add_option("--tau_r", o.tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
   app.add_flag("--use_initial_weights", o.initial_weights, "Convert the untrained network (w0, taus_gaus0)");
@@ -172,8 +172,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);
-    if (task == "go-nogo") return evaluate(m, sk::go_nogo{}, o);
-    throw sk::invalid_parameter("task", "go-nogo, got '" + task + "'");
+    return std::visit([&](const auto& tk) { return evaluate(m, tk, o); }, sk::make_task(task));
   } catch (const sk::invalid_parameter& e) {
     std::cerr << "spikernn-eval: --" << e.parameter << ": " << e.what() << "\n";
     return 2;

@@ -7,7 +7,7 @@
 #include "program_support.hpp"
 
 #include <spikernn/io/mat_model.hpp>
-#include <spikernn/task/go_nogo.hpp>
+#include <spikernn/task/registry.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -39,9 +39,8 @@ void search_file(const fs::path& path, const options& o) {
                                         .seed = sk::seed{o.seed},
                                         .lif = {.downsample = o.downsample, .tau_r = o.tau_r},
                                         .conversion = {.use_initial_weights = o.initial_weights}}};
-  sk::search_result res;
-  if (task == "go-nogo") res = sk::search_scaling(m, sk::go_nogo{}, opt);
-  else throw sk::invalid_parameter("task", "go-nogo, got '" + task + "'");
+  const sk::search_result res =
+      std::visit([&](const auto& tk) { return sk::search_scaling(m, tk, opt); }, sk::make_task(task));
   sk::io::save_scaling_search(path, res.factors, res.perfs, res.best_factor());
   if (!o.quiet) {
     std::printf("%s\n  factor  accuracy  exc Hz  inh Hz\n", path.string().c_str());
@@ -67,7 +66,7 @@ int main(int argc, char** argv) {
   app.add_option("--trials", o.trials, "Random trials per factor")->capture_default_str();
   app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
-  app.add_option("--task", o.task, "Task, when the file does not say (go-nogo)");
+  app.add_option("--task", o.task, "Task, when the file does not say: go-nogo, xor, mante");
   app.add_option("--downsample", o.downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
   app.add_option("--tau_r", o.tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
   app.add_flag("--use_initial_weights", o.initial_weights, "Convert the untrained network (w0, taus_gaus0)");

@@ -5,6 +5,7 @@
 //                  --som_N 0 --loss_fn l2 --n_trials 6000 --seed 1 --output_dir .
 #include <spikernn/io/mat_model.hpp>
 #include <spikernn/spikernn.hpp>
+#include <spikernn/task/registry.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -134,7 +135,7 @@ int main(int argc, char** argv) {
   app.add_option("--P_rec", o.p_rec, "Connection probability")->capture_default_str();
   app.add_option("--som_N", o.som_n, "Number of somatostatin (SOM) units")->capture_default_str();
   app.add_option("--apply_dale", o.apply_dale, "Apply Dale's principle (true/false)")->capture_default_str();
-  app.add_option("--task", o.task, "Task: go-nogo (also go_nogo)")->capture_default_str();
+  app.add_option("--task", o.task, "Task: go-nogo (also go_nogo), xor, mante")->capture_default_str();
   app.add_option("--act", o.act, "Activation: sigmoid, softplus, clipped_relu")->capture_default_str();
   app.add_option("--loss_fn", o.loss, "Loss: l1 or l2 (case-insensitive)")->capture_default_str();
   app.add_option("--decay_taus", o.decay_taus, "Synaptic decay in steps of 5 ms: one value (fixed) or min max (trained)")
@@ -161,11 +162,9 @@ int main(int argc, char** argv) {
     sk::rate_rnn_params{.n = o.n, .p_inh = o.p_inh, .p_rec = o.p_rec, .gain = o.gain, .som_n = o.som_n, .taus = o.decay_taus}
         .validate();
     sk::train_options{.n_trials = o.n_trials, .batch = o.batch}.validate();
-    if (o.task == "go-nogo" || o.task == "go_nogo") {
-      o.task = "go-nogo";
-      return dispatch(o, sk::go_nogo{});
-    }
-    throw sk::invalid_parameter("task", "go-nogo, got '" + o.task + "'");
+    const sk::any_task task = sk::make_task(o.task);
+    o.task = sk::canonical_task_name(o.task);
+    return std::visit([&](const auto& tk) { return dispatch(o, tk); }, task);
   } catch (const sk::invalid_parameter& e) {
     std::cerr << "spikernn-train: --" << e.parameter << ": " << e.what() << "\n";
     return 2;

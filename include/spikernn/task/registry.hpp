@@ -1,0 +1,35 @@
+// Tasks by name at a program's edge: a std::variant of the shipped tasks, chosen once, then
+// used through std::visit — never a virtual call inside a loop. Accepts the original's names
+// (go-nogo, xor, mante) and the PyTorch port's (go_nogo).
+#pragma once
+
+#include "spikernn/core/error.hpp"
+#include "spikernn/task/go_nogo.hpp"
+#include "spikernn/task/mante.hpp"
+#include "spikernn/task/xor.hpp"
+
+#include <string>
+#include <variant>
+
+namespace spikernn {
+
+using any_task = std::variant<go_nogo, xor_task, mante>;
+
+/// The canonical name of a task name as users write it ("go_nogo" → "go-nogo"), or "" if unknown.
+inline std::string canonical_task_name(const std::string& name) {
+  if (name == "go-nogo" || name == "go_nogo" || name == "gonogo") return "go-nogo";
+  if (name == "xor") return "xor";
+  if (name == "mante") return "mante";
+  return "";
+}
+
+/// The task with the original's settings for a name.
+inline any_task make_task(const std::string& name) {
+  const std::string c = canonical_task_name(name);
+  if (c == "go-nogo") return go_nogo{};
+  if (c == "xor") return xor_task{};
+  if (c == "mante") return mante{};
+  throw invalid_parameter("task", "go-nogo, xor or mante (go_nogo also accepted), got '" + name + "'");
+}
+
+}  // namespace spikernn
