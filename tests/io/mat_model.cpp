@@ -129,3 +129,178 @@ TEST_CASE("mat_model interop: files of the original and of the PyTorch port load
   rate_rnn<float> ours({.n = 25}, seed{4});
   io::save_rate_model(d / "spikernn_model.mat", ours, short_fit(ours), {.task = "go-nogo"});
 }
+
+// ---- save_scaling_search (spec §5.1: the grid search's result appended to the model file) ----
+
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/resource.h>
+
+namespace {
+/// A folder of its own per test case: CTest may run the cases in parallel.
+fs::path search_dir(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / ("spikernn_mat_search_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Whether `p` still holds exactly `bytes` (a bool, so a failure does not print a binary file).
+bool unchanged(const fs::path& p, const std::string& bytes) { return file_bytes(p) == bytes; }
+
+std::set<std::string> name_set(const fs::path& p) {
+  const auto names = io::mat_reader(p).names();
+  return {names.begin(), names.end()};
+}
+
+/// Files in `dir` whose name marks a temporary of an atomic write.
+int leftover_temporaries(const fs::path& dir) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().find(".tmp.") != std::string::npos;
+  return n;
+}
+
+fs::path saved_model(const fs::path& dir) {
+  rate_rnn<float> net({.n = 10, .taus = {4, 20}}, seed{1});
+  const auto fit = short_fit(net);
+  const auto path = dir / "model.mat";
+  io::save_rate_model(path, net, fit, {.task = "go-nogo", .seed = 1});
+  return path;
+}
+}  // namespace
+
+TEST_CASE("mat_model: save_scaling_search writes the result and keeps every other variable") {
+  const auto dir = search_dir("keeps");
+  const auto path = saved_model(dir);
+  const auto names_before = name_set(path);
+  REQUIRE(names_before.count("w") == 1);
+  REQUIRE(names_before.count("opt_scaling_factor") == 0);
+  const io::mat_reader before(path);
+
+  io::save_scaling_search(path, {20, 25, 30}, {0.5, 0.96, 0.96}, 25);
+  auto expected_names = names_before;
+  expected_names.insert({"opt_scaling_factor", "all_perfs", "scaling_factors"});
+  CHECK(name_set(path) == expected_names);
+  const io::mat_reader after(path);
+  // other variables unchanged, class included
+  CHECK(after.matrix<float>("w", 10, 10) == before.matrix<float>("w", 10, 10));
+  CHECK(after.class_name("w") == "single");
+  CHECK(after.vector<double>("taus") == before.vector<double>("taus"));
+  CHECK(after.vector<double>("losses") == before.vector<double>("losses"));
+  CHECK(after.string("task") == "go-nogo");
+  CHECK(after.integer("N") == 10);
+  CHECK(after.class_name("inh") == "logical");
+  CHECK(after.dims("x0") == before.dims("x0"));
+  // the result, shaped as the original's lambda_grid_search.m saves it
+  CHECK(after.dims("opt_scaling_factor") == std::vector<std::size_t>{1, 1});
+  CHECK(after.class_name("opt_scaling_factor") == "double");
+  CHECK(after.scalar("opt_scaling_factor") == 25.0);
+  CHECK(after.dims("all_perfs") == std::vector<std::size_t>{3, 1});
+  CHECK(after.class_name("all_perfs") == "double");
+  CHECK(after.vector<double>("all_perfs") == (vector<double>(3) << 0.5, 0.96, 0.96).finished());
+  CHECK(after.dims("scaling_factors") == std::vector<std::size_t>{1, 3});
+  CHECK(after.class_name("scaling_factors") == "double");
+  CHECK(after.vector<double>("scaling_factors") == (vector<double>(3) << 20, 25, 30).finished());
+  // still a model
+  const auto m = io::load_rate_model<float>(path);
+  CHECK(m.w == before.matrix<float>("w", 10, 10));
+  CHECK(m.task == "go-nogo");
+
+  // a second search replaces the result instead of adding to it
+  io::save_scaling_search(path, {40, 45}, {0.25, 0.75}, 45);
+  CHECK(name_set(path) == expected_names);
+  const io::mat_reader again(path);
+  CHECK(again.scalar("opt_scaling_factor") == 45.0);
+  CHECK(again.dims("all_perfs") == std::vector<std::size_t>{2, 1});
+  CHECK(again.dims("scaling_factors") == std::vector<std::size_t>{1, 2});
+  CHECK(again.vector<double>("all_perfs") == (vector<double>(2) << 0.25, 0.75).finished());
+  CHECK(again.matrix<float>("w", 10, 10) == before.matrix<float>("w", 10, 10));
+  CHECK(leftover_temporaries(dir) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("mat_model: save_scaling_search failures throw file_error and leave the file byte-identical") {
+  const auto dir = search_dir("fails");
+  const auto path = saved_model(dir);
+  const std::string original = file_bytes(path);
+  REQUIRE(original.size() > 128);
+  // a result that does not fit
+  CHECK_THROWS_AS(io::save_scaling_search(path, {20, 25}, {0.5}, 20), file_error);
+  CHECK_THROWS_AS(io::save_scaling_search(path, {}, {}, 20), file_error);
+  CHECK(unchanged(path, original));
+  // not a MAT file: refused, left alone
+  const auto junk = dir / "junk.mat";
+  { std::ofstream(junk, std::ios::binary) << "this is not a MAT file, just text long enough to look like a header ..."; }
+  const std::string junk_bytes = file_bytes(junk);
+  CHECK_THROWS_AS(io::save_scaling_search(junk, {20}, {1.0}, 20), file_error);
+  CHECK(unchanged(junk, junk_bytes));
+  // the file vanished: nothing is created in its place
+  const auto gone = dir / "gone.mat";
+  CHECK_THROWS_AS(io::save_scaling_search(gone, {20}, {1.0}, 20), file_error);
+  CHECK_FALSE(fs::exists(gone));
+  // the folder vanished
+  CHECK_THROWS_AS(io::save_scaling_search(dir / "no_such_folder" / "model.mat", {20}, {1.0}, 20), file_error);
+  // a read-only folder (meaningless for root, who may write anyway)
+  fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read | fs::perms::group_exec);
+  const bool writable_anyway = std::ofstream(dir / "probe").good();
+  if (writable_anyway) {
+    fs::remove(dir / "probe");
+    MESSAGE("running as a user who may write into read-only folders (root): read-only case not checked");
+  } else {
+    CHECK_THROWS_AS(io::save_scaling_search(path, {20}, {1.0}, 20), file_error);
+    CHECK(unchanged(path, original));
+  }
+  fs::permissions(dir, fs::perms::owner_all);
+  CHECK(unchanged(path, original));
+  CHECK(leftover_temporaries(dir) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("mat_model: a write error during save_scaling_search leaves the original file") {
+  // Simulates a full disk with RLIMIT_FSIZE (works for root too): every write past the limit
+  // fails with EFBIG. matio 1.5 does not report failed writes (Mat_VarWrite and Mat_Close
+  // return 0), so mat_writer::commit() renames a truncated file over the model. Skipped until
+  // mat_writer checks what it wrote before the rename.
+  const auto dir = search_dir("disk_full");
+  const auto path = saved_model(dir);
+  const std::string original = file_bytes(path);
+  REQUIRE(original.size() > 4096);
+  (void)io::mat_writer::zlib_available();  // its probe file must not run under the limit
+  struct limit_guard {
+    rlimit old{};
+    void (*old_handler)(int) = SIG_DFL;
+    explicit limit_guard(rlim_t bytes) {
+      getrlimit(RLIMIT_FSIZE, &old);
+      old_handler = std::signal(SIGXFSZ, SIG_IGN);
+      rlimit lim = old;
+      lim.rlim_cur = bytes;
+      setrlimit(RLIMIT_FSIZE, &lim);
+    }
+    ~limit_guard() {
+      setrlimit(RLIMIT_FSIZE, &old);
+      std::signal(SIGXFSZ, old_handler);
+    }
+  };
+  bool threw = false;
+  {
+    const limit_guard full(static_cast<rlim_t>(original.size() / 4));
+    try {
+      io::save_scaling_search(path, {20, 25}, {0.5, 1.0}, 25);
+    } catch (const file_error&) {
+      threw = true;
+    }
+  }
+  CHECK(threw);
+  CHECK(unchanged(path, original));
+  CHECK(leftover_temporaries(dir) == 0);
+  fs::remove_all(dir);
+}

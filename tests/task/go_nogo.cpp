@@ -64,3 +64,32 @@ TEST_CASE("go_nogo: impossible settings are refused") {
   CHECK_THROWS_AS(go_nogo({.stim_dur = 0}), invalid_parameter);
   static_assert(task<go_nogo>);
 }
+
+TEST_CASE("go_nogo: spiking trials have T + 1 columns and the ML rule judges the LIF output from 0.5 s") {
+  const go_nogo task{};
+  const trial go = task.make_spiking(go_nogo::type::go), nogo = task.make_spiking(go_nogo::type::nogo);
+  REQUIRE(go.u.cols() == 201);
+  CHECK(go.u.block(0, 50, 1, 25).minCoeff() == 1.0);
+  CHECK(go.u.sum() == 25.0);
+  CHECK(nogo.u.isZero());
+  int n_go = 0;
+  for (int i = 0; i < 2000; ++i) {
+    rng g(seed{5}, purpose::spiking_trial, std::uint64_t(i));
+    n_go += task.spiking_trial(g).label > 0.5;
+  }
+  CHECK(n_go / 2000.0 == doctest::Approx(0.5).epsilon(0.08));
+  row_vector<double> out = row_vector<double>::Zero(20000);
+  out[9998] = 0.9;  // sample 9999 (1-based): before the window
+  CHECK_FALSE(task.spiking_correct(go, out, 5e-5));
+  CHECK(task.spiking_correct(nogo, out, 5e-5));
+  out[9999] = 0.71;  // sample 10000: the first one judged
+  CHECK(task.spiking_correct(go, out, 5e-5));
+  CHECK_FALSE(task.spiking_correct(nogo, out, 5e-5));
+  out[9999] = -0.9;  // NoGo uses the plain max on the spiking side, not |out|
+  CHECK(task.spiking_correct(nogo, out, 5e-5));
+  // downsampled output: the window still starts at 0.5 s
+  row_vector<double> coarse = row_vector<double>::Zero(10000);
+  coarse[4999] = 1.0;
+  CHECK(task.spiking_correct(go, coarse, 1e-4));
+  CHECK(task.sample_spiking_trials().size() == 2);
+}

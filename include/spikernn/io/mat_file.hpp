@@ -302,6 +302,10 @@ bool convert(T v, S& out) {
 }  // namespace detail
 
 class mat_reader;
+namespace detail {
+/// Names of the variables a written file reads back in full (defined after mat_reader).
+std::vector<std::string> readable_variables(const std::filesystem::path& path);
+}  // namespace detail
 
 /// Writes a MAT v5 file (readable by MATLAB, Octave, scipy.io.loadmat) under a temporary name;
 /// commit() closes it and renames it into place. Destroying an uncommitted writer removes the
@@ -404,6 +408,20 @@ class mat_writer {
       throw file_error(str(), "error while closing '" + tmp_.temp_path().string() + "' (matio code " +
                                   std::to_string(err) + ")");
     }
+    // matio reports success even when the disk filled up under it, so read the temporary back
+    // before it replaces anything: every variable written must be there and readable.
+    std::vector<std::string> back;
+    try {
+      back = detail::readable_variables(tmp_.temp_path());
+    } catch (const std::exception& e) {
+      failed_ = true;
+      throw file_error(str(), std::string("the written file does not read back: ") + e.what());
+    }
+    for (const auto& name : written_)
+      if (std::find(back.begin(), back.end(), name) == back.end()) {
+        failed_ = true;
+        throw file_error(str(), "variable '" + name + "' did not reach the disk (disk full?); the old file is kept");
+      }
     tmp_.commit();
     committed_ = true;
   }
@@ -912,5 +930,11 @@ class mat_reader {
   std::filesystem::path path_;
   std::vector<entry> vars_;
 };
+
+namespace detail {
+inline std::vector<std::string> readable_variables(const std::filesystem::path& path) {
+  return mat_reader(path).names();
+}
+}  // namespace detail
 
 }  // namespace spikernn::io

@@ -36,6 +36,9 @@ struct lif_params {
     require(t_ref >= 0, "t_ref", "a non-negative refractory period");
     require(tau_r >= 0, "tau_r", "a non-negative rise time (0: single exponential)");
     require(v_peak > v_reset, "v_peak", "a threshold above v_reset");
+    require(std::isfinite(bias), "bias", "a finite bias current");
+    require(std::isfinite(spike_display), "spike_display", "a finite display value");
+    require(std::isfinite(v_init_lo), "v_init_lo", "a finite potential");
     require(noise_mv >= 0, "noise_mv", "a non-negative noise SD");
     require(v_init_hi >= v_init_lo, "v_init_hi", "v_init_hi ≥ v_init_lo");
     require(steps_per_column > 0, "steps_per_column", "a positive count");

@@ -1,0 +1,137 @@
+#include <spikernn/convert/scaling_search.hpp>
+#include <spikernn/task/go_nogo.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace spikernn;
+
+namespace {
+
+template <class F>
+std::string refused(F&& f) {
+  try {
+    f();
+  } catch (const invalid_parameter& e) {
+    return e.parameter;
+  }
+  return "";
+}
+
+/// Ten unconnected units with no input and readout weights of 1: they fire on the bias and
+/// the noise alone (~20 Hz), so the output is ~200/factor. A small factor answers "go" on
+/// every trial, a huge one "nogo" on every trial.
+rate_model<double> always_firing() {
+  rate_model<double> m;
+  m.params.n = 10;
+  m.params.n_inputs = 1;
+  m.params.taus = {4};
+  m.types.inh = Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(10, false);
+  m.types.derive(0);
+  m.w = m.w0 = matrix<double>::Zero(10, 10);
+  m.w_in = matrix<double>::Zero(10, 1);
+  m.w_out = row_vector<double>::Ones(10);
+  m.taus_gaus = m.taus_gaus0 = vector<double>::Zero(10);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("range: start - start + step - … up to and including stop") {
+  const auto r = range(20, 75, 5);
+  REQUIRE(r.size() == 12);
+  for (std::size_t k = 0; k < 12; ++k) CHECK(r[k] == 20.0 + 5.0 * double(k));
+  CHECK(r.front() == 20.0);
+  CHECK(r.back() == 75.0);
+  const auto s = range(4, 26, 2);  // the softplus / ReLU grid
+  CHECK(s.size() == 12);
+  CHECK(s.back() == 26.0);
+  CHECK(range(5, 5, 1) == std::vector<double>{5});
+  CHECK(range(20, 74, 5).back() == 70.0);  // stop not on the grid: the last value below it
+  const auto tenths = range(0, 1, 0.1);  // floating steps still reach stop
+  CHECK(tenths.size() == 11);
+  CHECK(tenths.back() == doctest::Approx(1.0));
+  CHECK(refused([] { range(1, 5, 0); }) == "step");
+  CHECK(refused([] { range(1, 5, -1); }) == "step");
+  CHECK(refused([] { range(5, 1, 1); }) == "stop");
+}
+
+TEST_CASE("parse_factors: start:stop:step includes stop - comma lists - step 1 by default") {
+  CHECK(parse_factors("20:75:5") == range(20, 75, 5));
+  const auto s = parse_factors("4:26:2");
+  CHECK(s.size() == 12);
+  CHECK(s.front() == 4.0);
+  CHECK(s.back() == 26.0);
+  CHECK(parse_factors("20,30") == std::vector<double>{20, 30});
+  CHECK(parse_factors("5:7") == std::vector<double>{5, 6, 7});
+  CHECK(parse_factors("25") == std::vector<double>{25});
+  CHECK(parse_factors("2.5,0.5,40") == std::vector<double>{2.5, 0.5, 40});  // a list keeps its order
+  CHECK(parse_factors("15:75:5").size() == 13);  // the port's tutorial grid
+}
+
+TEST_CASE("parse_factors: malformed or non-positive grids are refused naming factors") {
+  for (const char* bad : {"a:b", "5:1", "0:10:5", "10:20:0", "", "20,", ",20", "20,,30", "20:30:5:1", "20x", "-5,10",
+                          "0", "10:20:-5", "nan", "inf,20", "20;30"}) {
+    CAPTURE(bad);
+    CHECK(refused([&] { parse_factors(bad); }) == "factors");
+  }
+  CHECK_THROWS_WITH_AS(parse_factors("a:b"), doctest::Contains("a:b"), invalid_parameter);
+}
+
+TEST_CASE("search_scaling: perfs are each score's accuracy - the first factor wins a tie") {
+  const auto m = always_firing();
+  const go_nogo task{};
+  search_options opt{.factors = {1e9, 2e9}, .eval = {.trials = 9, .threads = 2, .seed = seed{5}}};
+  const auto res = search_scaling(m, task, opt);
+  REQUIRE(res.scores.size() == 2);
+  REQUIRE(res.perfs.size() == 2);
+  CHECK(res.factors == opt.factors);
+  for (std::size_t k = 0; k < 2; ++k) {
+    CHECK(res.perfs[k] == res.scores[k].accuracy);
+    CHECK(res.scores[k].factor == opt.factors[k]);
+  }
+  // output ≈ 0 at both factors: exactly the NoGo trials are correct, the same trials for both
+  const auto& first = res.scores[0];
+  int nogo = 0;
+  for (const auto& c : first.trial_conditions) nogo += c == "nogo";
+  CHECK(res.perfs[0] == double(nogo) / 9);
+  CHECK(res.perfs[0] == res.perfs[1]);
+  CHECK(res.best_index == 0);
+  CHECK(res.best_factor() == 1e9);
+  CHECK(res.best_perf() == res.perfs[0]);
+  // the first, not the smallest
+  opt.factors = {2e9, 1e9};
+  const auto rev = search_scaling(m, task, opt);
+  CHECK(rev.perfs[0] == rev.perfs[1]);
+  CHECK(rev.best_index == 0);
+  CHECK(rev.best_factor() == 2e9);
+}
+
+TEST_CASE("search_scaling: a strictly better later factor wins - ties after it keep the first") {
+  const auto m = always_firing();
+  const go_nogo task{};
+  const spiking_eval_options eval{.trials = 9, .threads = 2, .seed = seed{6}};
+  // factor 1: output ≫ 0.7 on every trial (Go right, NoGo wrong); 1e9: output ≈ 0 (the reverse)
+  const auto loud = evaluate_spiking(m, task, 1.0, eval);
+  const auto silent = evaluate_spiking(m, task, 1e9, eval);
+  REQUIRE(loud.accuracy + silent.accuracy == doctest::Approx(1.0));
+  REQUIRE(loud.accuracy != silent.accuracy);  // 9 trials: never a draw
+  const bool nogo_majority = silent.accuracy > loud.accuracy;
+  const std::vector<double> factors = nogo_majority ? std::vector<double>{1, 1e9, 2e9} : std::vector<double>{1e9, 1, 0.5};
+  const auto res = search_scaling(m, task, {.factors = factors, .eval = eval});
+  CHECK(res.perfs[0] < res.perfs[1]);
+  CHECK(res.perfs[1] == res.perfs[2]);
+  CHECK(res.best_index == 1);
+  CHECK(res.best_perf() == std::max(loud.accuracy, silent.accuracy));
+}
+
+TEST_CASE("search_scaling: defaults are the original's 20:5:75 - an empty grid is refused") {
+  const search_options opt;
+  CHECK(opt.factors == range(20, 75, 5));
+  CHECK(opt.eval.trials == 100);
+  const auto m = always_firing();
+  CHECK(refused([&] { search_scaling(m, go_nogo{}, {.factors = {}}); }) == "factors");
+  CHECK(refused([&] { search_scaling(m, go_nogo{}, {.factors = {20, -1}, .eval = {.trials = 1}}); }) == "factor");
+}
