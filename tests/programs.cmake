@@ -51,3 +51,7 @@ if(SPIKERNN_SYSTEM_PYTHON)
             -DSEARCH=$<TARGET_FILE:spikernn-search> -DEVAL=$<TARGET_FILE:spikernn-eval>
             -DOUT=${CMAKE_CURRENT_BINARY_DIR}/scipy_model -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/search_scipy_model.cmake)
 endif()
+
+# A task defined outside the library goes through training, saving, search and evaluation.
+add_test(NAME program.custom_task COMMAND custom_task --N 40 --n_trials 150 --output_dir ${CMAKE_CURRENT_BINARY_DIR}/custom_task)
+set_tests_properties(program.custom_task PROPERTIES PASS_REGULAR_EXPRESSION "LIF accuracy [01]\\.[0-9]+ at scaling factor")
