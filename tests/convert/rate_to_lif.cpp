@@ -1,5 +1,7 @@
 #include <spikernn/convert/rate_to_lif.hpp>
 
+#include "../support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -44,15 +46,7 @@ rate_model<double> hand_model() {
 
 double sigmoid_of(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-template <class F>
-std::string refused(F&& f) {
-  try {
-    f();
-  } catch (const invalid_parameter& e) {
-    return e.parameter;
-  }
-  return "";
-}
+using spikernn::testing::refused;
 
 }  // namespace
 

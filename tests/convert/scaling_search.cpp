@@ -1,6 +1,8 @@
 #include <spikernn/convert/scaling_search.hpp>
 #include <spikernn/task/go_nogo.hpp>
 
+#include "../support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -10,15 +12,7 @@ using namespace spikernn;
 
 namespace {
 
-template <class F>
-std::string refused(F&& f) {
-  try {
-    f();
-  } catch (const invalid_parameter& e) {
-    return e.parameter;
-  }
-  return "";
-}
+using spikernn::testing::refused;
 
 /// Ten unconnected units with no input and readout weights of 1: they fire on the bias and
 /// the noise alone (~20 Hz), so the output is ~200/factor. A small factor answers "go" on

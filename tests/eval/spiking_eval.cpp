@@ -3,6 +3,8 @@
 #include <spikernn/task/go_nogo.hpp>
 #include <spikernn/train/trainer.hpp>
 
+#include "../support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -16,15 +18,7 @@ rate_model<float> untrained(int n, std::uint64_t s, int n_inputs = 1) {
   return to_rate_model(net);
 }
 
-template <class F>
-std::string refused(F&& f) {
-  try {
-    f();
-  } catch (const invalid_parameter& e) {
-    return e.parameter;
-  }
-  return "";
-}
+using spikernn::testing::refused;
 
 }  // namespace
 

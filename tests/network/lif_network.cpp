@@ -1,5 +1,7 @@
 #include <spikernn/network/lif_network.hpp>
 
+#include "../support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -31,15 +33,7 @@ lif_network<double> isolated(index_t n, const lif_params& p, const array<double>
 }
 
 /// The parameter an invalid_parameter names, or "" if `f` does not throw one.
-template <class F>
-std::string refused(F&& f) {
-  try {
-    f();
-  } catch (const invalid_parameter& e) {
-    return e.parameter;
-  }
-  return "";
-}
+using spikernn::testing::refused;
 
 rng stream(std::uint64_t k) { return rng(seed{k}, purpose::user, 0); }
 

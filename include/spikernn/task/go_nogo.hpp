@@ -85,9 +85,9 @@ class go_nogo {
   /// [ML] rule on the LIF output (one value per step of dt seconds; step i at time i·dt):
   /// Go needs max(out) > 0.7 from spiking_window_start on, NoGo max(out) < 0.3 (plain max).
   bool spiking_correct(const trial& tr, const row_vector<double>& out, double dt) const {
-    const index_t from = std::max<index_t>(0, index_t(std::lround(p_.spiking_window_start / dt)) - 1);
-    if (out.size() <= from) return false;
-    const double peak = out.tail(out.size() - from).maxCoeff();
+    const auto window = output_from(out, p_.spiking_window_start, dt);
+    if (window.size() == 0) return false;
+    const double peak = window.maxCoeff();
     return tr.label > 0.5 ? peak > p_.go_threshold : peak < p_.nogo_threshold;
   }
 

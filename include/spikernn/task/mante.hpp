@@ -45,8 +45,7 @@ class mante {
   /// [TF] rule: +1 needs max of the last 200 outputs > 0.7, −1 their min < −0.7.
   bool correct(const trial& tr, const vector<double>& o) const {
     if (o.size() < p_.eval_last) return false;
-    const auto w = o.tail(p_.eval_last);
-    return tr.label > 0 ? w.maxCoeff() > p_.threshold : w.minCoeff() < -p_.threshold;
+    return signed_response(tr.label, o.tail(p_.eval_last), p_.threshold);
   }
 
   // ---- the spiking side (spec §5.1) --------------------------------------------------------
@@ -57,10 +56,7 @@ class mante {
   }
   /// [ML] rule: +1 needs max(out) > 0.7, −1 min(out) < −0.7, from spiking_window_start on.
   bool spiking_correct(const trial& tr, const row_vector<double>& out, double dt) const {
-    const index_t from = std::max<index_t>(0, index_t(std::lround(p_.spiking_window_start / dt)) - 1);
-    if (out.size() <= from) return false;
-    const auto w = out.tail(out.size() - from);
-    return tr.label > 0 ? w.maxCoeff() > p_.threshold : w.minCoeff() < -p_.threshold;
+    return signed_response(tr.label, output_from(out, p_.spiking_window_start, dt), p_.threshold);
   }
 
  private:

@@ -6,6 +6,8 @@
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <string>
 #include <string_view>
@@ -35,6 +37,21 @@ concept task = requires(const T& t, rng& g, const trial& tr, const vector<double
   { t.correct(tr, o) } -> std::same_as<bool>;
   { t.min_trials_before_stop() } -> std::convertible_to<int>;
 };
+
+/// The samples of a LIF output (dt seconds apart) from `start` seconds on; sample k is time (k+1)·dt,
+/// so start = 0.5 s at dt = 0.05 ms begins at the original's sample 10000 (index 9999).
+inline auto output_from(const row_vector<double>& out, double start, double dt) {
+  const index_t from = std::clamp<index_t>(index_t(std::lround(start / dt)) - 1, 0, out.size());
+  return out.tail(out.size() - from);
+}
+
+/// The rule of the original's XOR and Mante tasks: for label +1 the window must rise above
+/// +threshold, for −1 fall below −threshold (wrong-sign excursions are not penalised).
+template <class D>
+bool signed_response(double label, const Eigen::DenseBase<D>& window, double threshold) {
+  if (window.size() == 0) return false;
+  return label > 0 ? window.maxCoeff() > threshold : window.minCoeff() < -threshold;
+}
 
 /// A task that can also judge a spiking network: random stimuli for LIF trials (one more
 /// input column than the rate trial, as the original's grid search) and the rule on the LIF

@@ -52,8 +52,7 @@ class xor_task {
   /// [TF] rule on the T − 1 outputs: 'same' needs max(o[200:]) > 0.7, 'diff' min(o[200:]) < −0.7.
   bool correct(const trial& tr, const vector<double>& o) const {
     if (o.size() <= p_.eval_from) return false;
-    const auto w = o.tail(o.size() - p_.eval_from);
-    return tr.label > 0 ? w.maxCoeff() > p_.threshold : w.minCoeff() < -p_.threshold;
+    return signed_response(tr.label, o.tail(o.size() - p_.eval_from), p_.threshold);
   }
 
   // ---- the spiking side (spec §5.1) --------------------------------------------------------
@@ -67,10 +66,7 @@ class xor_task {
   }
   /// [ML] rule: +1 needs max(out) > 0.7, −1 min(out) < −0.7, from spiking_window_start on.
   bool spiking_correct(const trial& tr, const row_vector<double>& out, double dt) const {
-    const index_t from = std::max<index_t>(0, index_t(std::lround(p_.spiking_window_start / dt)) - 1);
-    if (out.size() <= from) return false;
-    const auto w = out.tail(out.size() - from);
-    return tr.label > 0 ? w.maxCoeff() > p_.threshold : w.minCoeff() < -p_.threshold;
+    return signed_response(tr.label, output_from(out, p_.spiking_window_start, dt), p_.threshold);
   }
 
  private:
