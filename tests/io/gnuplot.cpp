@@ -1,0 +1,33 @@
+#include <spikernn/io/gnuplot.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace spikernn;
+namespace fs = std::filesystem;
+
+TEST_CASE("gnuplot: data and script are always written / the PNG when gnuplot is installed") {
+  const auto dir = fs::temp_directory_path() / "spikernn_gnuplot_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const io::figure fig{"a \"quoted\" title", "time (s)", "output",
+                       {{"first", {0, 1, 2}, {0, 1, 4}}, {"second", {0, 1}, {3, 2}, "points pt 7"}}};
+  const bool rendered = io::plot(dir / "fig", fig);
+  std::ifstream dat(dir / "fig.dat"), gp(dir / "fig.gp");
+  std::stringstream d, g;
+  d << dat.rdbuf();
+  g << gp.rdbuf();
+  CHECK(d.str().find("# first\n0.000000 0.000000\n1.000000 1.000000\n2.000000 4.000000\n\n\n# second") == 0);
+  CHECK(g.str().find("index 0 using 1:2 with lines title \"first\"") != std::string::npos);
+  CHECK(g.str().find("index 1 using 1:2 with points pt 7 title \"second\"") != std::string::npos);
+  CHECK(g.str().find("set title \"a \\\"quoted\\\" title\"") != std::string::npos);
+  CHECK(rendered == io::gnuplot_available());
+  CHECK(fs::exists(dir / "fig.png") == rendered);
+  const io::figure bad{"t", "x", "y", {{"broken", {0, 1}, {0}}}};
+  CHECK_THROWS_AS(io::plot(dir / "bad", bad), invalid_parameter);
+  CHECK_THROWS_AS(io::plot(dir / "missing" / "fig", fig), file_error);
+  fs::remove_all(dir);
+}
