@@ -57,7 +57,7 @@ inline bool plot(const std::filesystem::path& stem, const figure& fig) {
     data += "\n\n";
   }
   detail::write_checked(dat, data);
-  std::string script = "set terminal pngcairo size " + std::to_string(fig.width) + "," + std::to_string(fig.height) +
+  std::string script = "set terminal pngcairo noenhanced size " + std::to_string(fig.width) + "," + std::to_string(fig.height) +
                        " font \"sans,11\"\nset output " + detail::quoted(png.filename().string()) +
                        "\nset title " + detail::quoted(fig.title) + "\nset xlabel " + detail::quoted(fig.xlabel) +
                        "\nset ylabel " + detail::quoted(fig.ylabel) + "\nset key outside right\nset grid\n";
