@@ -96,34 +96,8 @@ warnings.filterwarnings("ignore")
 WINDOW = 9999
 
 
-def load_model(path):
-    import scipy.io
-    d = scipy.io.loadmat(path)
-    w = np.maximum(np.asarray(d["w"], dtype=np.float64), 0.0)  # relu (spec 4.1 note)
-    m = np.asarray(d["m"], dtype=np.float64)
-    som_m = np.asarray(d["som_m"], dtype=np.float64)
-    w_in = np.asarray(d["w_in"], dtype=np.float64)
-    w_out = np.asarray(d["w_out"], dtype=np.float64).ravel()
-    taus = np.asarray(d["taus"], dtype=np.float64).ravel()
-    taus_gaus = np.asarray(d["taus_gaus"], dtype=np.float64).ravel()
-    N = int(np.asarray(d["N"]).ravel()[0])
-    if taus.size > 1:
-        tmin, tmax = taus.min(), taus.max()
-        td = (1.0 / (1.0 + np.exp(-taus_gaus)) * (tmax - tmin) + tmin) * 5.0 / 1000.0
-    else:
-        td = np.full(N, taus[0] * 5.0 / 1000.0)
-    opt = None
-    if "opt_scaling_factor" in d:
-        v = float(np.asarray(d["opt_scaling_factor"]).ravel()[0])
-        opt = v if math.isfinite(v) else None
-    return {"W_rate": (w @ m) * som_m, "w_in": w_in, "w_out": w_out, "td": td,
-            "N": N, "opt_scaling_factor": opt}
-
-
-def go_stimulus():
-    u = np.zeros((1, 201))
-    u[0, 50:75] = 1.0
-    return u
+# The model loading and the Go stimulus are the numpy baseline's: both sides run the same network.
+from lif_numpy import go_stimulus, load_model  # noqa: E402  (this folder is sys.path[0])
 
 
 def build_network(b2, model, factor, u):
