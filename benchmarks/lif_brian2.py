@@ -81,7 +81,6 @@ Timing (what ms_per_trial is)
 """
 import argparse
 import json
-import math
 import shutil
 import sys
 import tempfile
