@@ -6,6 +6,8 @@
 #include <spikernn/network/rate_model.hpp>
 #include <spikernn/task/registry.hpp>
 
+#include <exception>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,21 @@ inline std::string task_of(const rate_model<float>& m, std::string flag) {
 /// The paper's grids: 20:5:75 for sigmoid networks, 4:2:26 for softplus and clipped ReLU.
 inline std::vector<double> default_factors(const rate_model<float>& m) {
   return m.activation == "sigmoid" ? range(20, 75, 5) : range(4, 26, 2);
+}
+
+/// Runs a program's body: a refused setting prints "<program>: --<flag>: …" and exits 2,
+/// any other error prints "<program>: …" and exits 1 — the same for every program.
+template <class Body>
+int run_guarded(const char* program, Body&& body) {
+  try {
+    return body();
+  } catch (const invalid_parameter& e) {
+    std::cerr << program << ": --" << e.parameter << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace spikernn::programs

@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   app.add_option("--stim_window", o.stim_window, "Stimulation window FROM:TO in LIF steps (1-based, TO excluded)");
   app.add_option("--plots", o.plots, "Folder for rasters, output traces and the factor curve (PNG + data + gnuplot scripts)");
   CLI11_PARSE(app, argc, argv);
-  try {
+  return sk::programs::run_guarded("spikernn-eval", [&] {
     sk::require(o.trials > 0, "trials", "a positive number of trials");
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     sk::require(o.factor >= 0 && std::isfinite(o.factor), "factor", "a positive scaling factor");
@@ -173,11 +173,5 @@ int main(int argc, char** argv) {
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);
     return std::visit([&](const auto& tk) { return evaluate(m, tk, o); }, sk::make_task(task));
-  } catch (const sk::invalid_parameter& e) {
-    std::cerr << "spikernn-eval: --" << e.parameter << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "spikernn-eval: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

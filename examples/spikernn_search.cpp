@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   app.add_flag("--redo", o.redo, "In a folder, also search files that already hold opt_scaling_factor");
   app.add_flag("--quiet", o.quiet, "Only the result line per file");
   CLI11_PARSE(app, argc, argv);
-  try {
+  return sk::programs::run_guarded("spikernn-search", [&] {
     sk::require(o.trials > 0, "trials", "a positive number of trials");
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     sk::lif_params{.downsample = o.downsample, .tau_r = o.tau_r}.validate();
@@ -97,11 +97,5 @@ int main(int argc, char** argv) {
       search_file(f, o);
     }
     return 0;
-  } catch (const sk::invalid_parameter& e) {
-    std::cerr << "spikernn-search: --" << e.parameter << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "spikernn-search: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }
