@@ -24,17 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct options {
-  std::string model, task, plots;
-  double factor = 0, tau_r = 0.002;
-  int trials = 100, threads = 0, downsample = 1;
-  std::uint64_t seed = 1;
-  bool initial_weights = false;
+struct options : sk::programs::spiking_flags {
+  std::string model, plots;
+  double factor = 0;
   // stimulation of chosen units during a window (the original's stims)
   std::string stim_mode = "none", stim_units, stim_window;
-
-  sk::lif_params lif() const { return {.downsample = downsample, .tau_r = tau_r}; }
-  sk::conversion_options conversion() const { return {.use_initial_weights = initial_weights}; }
 };
 
 /// --stim exc|inh|none, --stim_units 1,5,9 (1-based), --stim_window FROM:TO (LIF steps).
@@ -123,13 +117,9 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
       throw sk::file_error(m.file.string(), "variable 'opt_scaling_factor' missing: run spikernn-search first or give --factor");
     factor = in.scalar("opt_scaling_factor");
   }
-  const auto s = sk::evaluate_spiking(m, tk, factor,
-                                      {.trials = o.trials,
-                                       .threads = o.threads,
-                                       .seed = sk::seed{o.seed},
-                                       .lif = o.lif(),
-                                       .conversion = o.conversion(),
-                                       .stimulation = parse_stimulation(o, m.params.n)});
+  sk::spiking_eval_options eval = o.eval();
+  eval.stimulation = parse_stimulation(o, m.params.n);
+  const auto s = sk::evaluate_spiking(m, tk, factor, eval);
   std::printf("%s\n  task %s, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
               std::string(tk.name()).c_str(), factor, o.trials, s.accuracy);
   for (const auto& c : s.conditions)
@@ -151,13 +141,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Evaluate the LIF spiking network converted from a trained rate model.", "spikernn-eval"};
   app.add_option("--model", o.model, "A model .mat file")->required();
   app.add_option("--factor", o.factor, "Scaling factor (default: the file's opt_scaling_factor)");
-  app.add_option("--trials", o.trials, "Random trials")->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
-  app.add_option("--task", o.task, "Task, when the file does not say: go-nogo, xor, mante");
-  app.add_option("--downsample", o.downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
-  app.add_option("--tau_r", o.tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
-  app.add_flag("--use_initial_weights", o.initial_weights, "Convert the untrained network (w0, taus_gaus0)");
+  o.add_to(app, "Random trials");
   app.add_option("--stim", o.stim_mode, "Stimulate chosen units: none, exc (+0.5 mV) or inh (−0.5 mV), p = 0.5 per step")
       ->capture_default_str();
   app.add_option("--stim_units", o.stim_units, "Units to stimulate, 1-based: a comma list or FROM:TO");
@@ -165,10 +149,8 @@ int main(int argc, char** argv) {
   app.add_option("--plots", o.plots, "Folder for rasters, output traces and the factor curve (PNG + data + gnuplot scripts)");
   CLI11_PARSE(app, argc, argv);
   return sk::programs::run_guarded("spikernn-eval", [&] {
-    sk::require(o.trials > 0, "trials", "a positive number of trials");
-    sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
+    o.validate();
     sk::require(o.factor >= 0 && std::isfinite(o.factor), "factor", "a positive scaling factor");
-    o.lif().validate();
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);

@@ -21,12 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct options {
-  std::string model, task, factors;
-  int trials = 100, threads = 0, downsample = 1;
-  double tau_r = 0.002;
-  std::uint64_t seed = 1;
-  bool redo = false, quiet = false, initial_weights = false;
+struct options : sk::programs::spiking_flags {
+  std::string model, factors;
+  bool redo = false, quiet = false;
 };
 
 void search_file(const fs::path& path, const options& o) {
@@ -34,11 +31,7 @@ void search_file(const fs::path& path, const options& o) {
   const std::string task = sk::programs::task_of(m, o.task);
   const std::vector<double> factors = o.factors.empty() ? sk::programs::default_factors(m) : sk::parse_factors(o.factors);
   const sk::search_options opt{.factors = factors,
-                               .eval = {.trials = o.trials,
-                                        .threads = o.threads,
-                                        .seed = sk::seed{o.seed},
-                                        .lif = {.downsample = o.downsample, .tau_r = o.tau_r},
-                                        .conversion = {.use_initial_weights = o.initial_weights}}};
+                               .eval = o.eval()};
   const sk::search_result res =
       std::visit([&](const auto& tk) { return sk::search_scaling(m, tk, opt); }, sk::make_task(task));
   sk::io::save_scaling_search(path, res.factors, res.perfs, res.best_factor());
@@ -63,20 +56,12 @@ int main(int argc, char** argv) {
   app.add_option("--factors", o.factors,
                  "Scaling factors: start:stop[:step] (stop included) or a comma list; default 20:75:5 for sigmoid "
                  "networks, 4:26:2 for softplus and clipped ReLU (the paper's grids)");
-  app.add_option("--trials", o.trials, "Random trials per factor")->capture_default_str();
-  app.add_option("--threads", o.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of the trials and the LIF noise")->capture_default_str();
-  app.add_option("--task", o.task, "Task, when the file does not say: go-nogo, xor, mante");
-  app.add_option("--downsample", o.downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
-  app.add_option("--tau_r", o.tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
-  app.add_flag("--use_initial_weights", o.initial_weights, "Convert the untrained network (w0, taus_gaus0)");
+  o.add_to(app, "Random trials per factor");
   app.add_flag("--redo", o.redo, "In a folder, also search files that already hold opt_scaling_factor");
   app.add_flag("--quiet", o.quiet, "Only the result line per file");
   CLI11_PARSE(app, argc, argv);
   return sk::programs::run_guarded("spikernn-search", [&] {
-    sk::require(o.trials > 0, "trials", "a positive number of trials");
-    sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
-    sk::lif_params{.downsample = o.downsample, .tau_r = o.tau_r}.validate();
+    o.validate();
     if (!o.factors.empty()) sk::parse_factors(o.factors);  // refuse a bad grid before any work
     std::vector<fs::path> files;
     const bool folder = fs::is_directory(o.model);
