@@ -11,6 +11,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace spikernn::programs {
@@ -21,12 +22,13 @@ inline std::string task_of(const rate_model<float>& m, std::string flag) {
   std::string t = !flag.empty() ? flag : m.task;
   if (t.empty()) {
     const std::string path = m.file.string();
-    for (const char* name : {"go-nogo", "go_nogo", "mante", "xor"})
+    // The last name found wins: mante_port after mante, whose name it contains.
+    for (const char* name : {"go-nogo", "go_nogo", "mante", "mante_port", "mante-port", "xor"})
       if (path.find(name) != std::string::npos) t = name;
   }
   if (t.empty()) throw invalid_parameter("task", "a task: the model file does not say which (use --task)");
   const std::string c = canonical_task_name(t);
-  if (c.empty()) throw invalid_parameter("task", "go-nogo, xor or mante, got '" + t + "'");
+  if (c.empty()) throw invalid_parameter("task", "go-nogo, xor, mante or mante_port, got '" + t + "'");
   return c;
 }
 
@@ -36,9 +38,9 @@ inline std::vector<double> default_factors(const rate_model<float>& m) {
 }
 
 /// The flags spikernn-search and spikernn-eval share: trials, threads, seed, task and how the
-/// rate model becomes a LIF network.
+/// rate model becomes a spiking network.
 struct spiking_flags {
-  std::string task;
+  std::string task, neuron;  ///< neuron "" until chosen: lif, unless a searched file says qif
   int trials = 100, threads = 0, downsample = 1;
   double tau_r = 0.002;
   std::uint64_t seed = 1;
@@ -48,17 +50,33 @@ struct spiking_flags {
     app.add_option("--trials", trials, trials_help)->capture_default_str();
     app.add_option("--threads", threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
     app.add_option("--seed", seed, "Seed of the trials and the LIF noise")->capture_default_str();
-    app.add_option("--task", task, "Task, when the file does not say: go-nogo, xor, mante");
+    app.add_option("--task", task, "Task, when the file does not say: go-nogo, xor, mante, mante_port");
     app.add_option("--downsample", downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
     app.add_option("--tau_r", tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
     app.add_flag("--use_initial_weights", initial_weights, "Convert the untrained network (w0, taus_gaus0)");
+    app.add_option("--neuron", neuron,
+                   "Spiking neuron: lif (leaky, the original; default) or qif (quadratic, threshold +30 mV, no bias: "
+                   "SI Table S1)");
   }
   void validate() const {
     require(trials > 0, "trials", "a positive number of trials");
     require(threads >= 0, "threads", "0 (all cores) or a positive count");
+    require(neuron.empty() || neuron == "lif" || neuron == "qif", "neuron", "lif or qif, got '" + neuron + "'");
     lif().validate();
   }
-  lif_params lif() const { return {.downsample = downsample, .tau_r = tau_r}; }
+  std::string neuron_name() const { return neuron.empty() ? "lif" : neuron; }
+  /// Calls f(std::type_identity<Neuron>{}) with the neuron policy --neuron names.
+  template <class F>
+  decltype(auto) with_neuron(F&& f) const {
+    if (neuron == "qif") return f(std::type_identity<quadratic_if>{});
+    return f(std::type_identity<leaky_if>{});
+  }
+  lif_params lif() const {
+    lif_params p = neuron == "qif" ? quadratic_if::defaults() : leaky_if::defaults();
+    p.downsample = downsample;
+    p.tau_r = tau_r;
+    return p;
+  }
   conversion_options conversion() const { return {.use_initial_weights = initial_weights}; }
   spiking_eval_options eval() const {
     return {.trials = trials, .threads = threads, .seed = spikernn::seed{seed}, .lif = lif(), .conversion = conversion()};

@@ -56,12 +56,11 @@ sk::lif_stimulation parse_stimulation(const options& o, sk::index_t n) {
   return s;
 }
 
-/// Raster, output traces and the factor curve for the sample trial types of a task.
-template <sk::spiking_task Task>
-void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
-  fs::create_directories(o.plots);
-  auto net = sk::to_lif<double>(m, factor, o.lif(), o.conversion());
+/// Raster and output traces (spiking, rate, target) for the sample trial types of a task.
+template <class Net, sk::spiking_task Task>
+void plot_trials(Net net, const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
   const sk::lif_stimulation stim = parse_stimulation(o, m.params.n);
+  const std::string kind = Net::neuron::name == "qif" ? "QIF" : "LIF";
   int k = 0;
   for (const sk::trial& tr : tk.sample_spiking_trials()) {
     sk::rng g(sk::seed{o.seed}, sk::purpose::user, std::uint64_t(k++));
@@ -74,13 +73,13 @@ void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, 
       s.y.push_back(double(unit + 1));
     }
     sk::io::plot(fs::path(o.plots) / ("raster_" + tr.condition),
-                 {"LIF spikes, " + tr.condition + " trial (scaling factor " + std::to_string(int(std::lround(factor))) + ")",
+                 {kind + " spikes, " + tr.condition + " trial (scaling factor " + std::to_string(int(std::lround(factor))) + ")",
                   "time (s)", "unit", {exc, inh}});
     // the rate network on the same stimulus (T columns: the LIF trial has one more)
     sk::trial rate_tr = tr;
     rate_tr.u.conservativeResize(Eigen::NoChange, tr.u.cols() - 1);
     const sk::vector<double> rate_out = sk::rate_outputs(m, rate_tr, sk::rng(sk::seed{o.seed}, sk::purpose::user, 99));
-    sk::io::series spk{"LIF output", {}, {}, "lines lc rgb \"#2ca02c\""};
+    sk::io::series spk{kind + " output", {}, {}, "lines lc rgb \"#2ca02c\""};
     sk::io::series rate{"rate output", {}, {}, "lines lw 2 lc rgb \"#000000\""};
     sk::io::series target{"target", {}, {}, "lines dt 2 lc rgb \"#7f7f7f\""};
     for (long i = 0; i < res.steps; i += 10) {  // every 0.5 ms is plenty for a figure
@@ -97,6 +96,10 @@ void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, 
                  {"output, " + tr.condition + " trial (rate output without b_out)", "time (s)", "output",
                   {spk, rate, target}});
   }
+}
+
+/// Accuracy against the scaling factor, when the file holds a search.
+void plot_factor_curve(const sk::rate_model<float>& m, const options& o) {
   const sk::io::mat_reader in(m.file);
   if (in.has("all_perfs") && in.has("scaling_factors")) {
     const auto f = in.vector<double>("scaling_factors");
@@ -106,6 +109,16 @@ void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, 
     sk::io::plot(fs::path(o.plots) / "accuracy_vs_factor", {"scaling-factor search", "scaling factor (1/λ)",
                                                              "LIF accuracy", {curve}});
   }
+}
+
+/// Every figure of --plots.
+template <sk::spiking_task Task>
+void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
+  fs::create_directories(o.plots);
+  o.with_neuron([&]<class N>(std::type_identity<N>) {
+    plot_trials(sk::to_lif<double, N>(m, factor, o.lif(), o.conversion()), m, tk, factor, o);
+  });
+  plot_factor_curve(m, o);
 }
 
 template <sk::spiking_task Task>
@@ -119,9 +132,10 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
   }
   sk::spiking_eval_options eval = o.eval();
   eval.stimulation = parse_stimulation(o, m.params.n);
-  const auto s = sk::evaluate_spiking(m, tk, factor, eval);
-  std::printf("%s\n  task %s, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
-              std::string(tk.name()).c_str(), factor, o.trials, s.accuracy);
+  const auto s = o.with_neuron(
+      [&]<class N>(std::type_identity<N>) { return sk::evaluate_spiking<N>(m, tk, factor, eval); });
+  std::printf("%s\n  task %s, %s neurons, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
+              std::string(tk.name()).c_str(), o.neuron_name().c_str(), factor, o.trials, s.accuracy);
   for (const auto& c : s.conditions)
     std::printf("    %-8s %3d / %3d  %.3f\n", c.condition.c_str(), c.correct, c.trials, c.accuracy());
   std::printf("  spikes per trial %.0f; mean rate excitatory %.2f Hz, inhibitory %.2f Hz; units silent %ld of %ld\n",
@@ -154,6 +168,11 @@ int main(int argc, char** argv) {
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);
+    if (o.neuron.empty()) {  // the neuron the file's factor was searched for
+      const sk::io::mat_reader in(m.file);
+      o.neuron = in.has("spiking_neuron") ? in.string("spiking_neuron") : "lif";
+      o.validate();
+    }
     return std::visit([&](const auto& tk) { return evaluate(m, tk, o); }, sk::make_task(task));
   });
 }

@@ -32,9 +32,10 @@ void search_file(const fs::path& path, const options& o) {
   const std::vector<double> factors = o.factors.empty() ? sk::programs::default_factors(m) : sk::parse_factors(o.factors);
   const sk::search_options opt{.factors = factors,
                                .eval = o.eval()};
-  const sk::search_result res =
-      std::visit([&](const auto& tk) { return sk::search_scaling(m, tk, opt); }, sk::make_task(task));
-  sk::io::save_scaling_search(path, res.factors, res.perfs, res.best_factor());
+  const sk::search_result res = o.with_neuron([&]<class N>(std::type_identity<N>) {
+    return std::visit([&](const auto& tk) { return sk::search_scaling<N>(m, tk, opt); }, sk::make_task(task));
+  });
+  sk::io::save_scaling_search(path, res.factors, res.perfs, res.best_factor(), o.neuron_name());
   if (!o.quiet) {
     std::printf("%s\n  factor  accuracy  exc Hz  inh Hz\n", path.string().c_str());
     for (std::size_t k = 0; k < res.factors.size(); ++k)

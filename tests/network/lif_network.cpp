@@ -486,7 +486,10 @@ TEST_CASE("lif_network: firing_rates count spikes from step 10 on divided by the
   CHECK(tr.total_spikes == count[0] + count[1]);  // the total counts every spike
 }
 
-TEST_CASE("lif_network: matches a transcription of spec §4.4 step by step (noise 0)") {
+/// Runs the network and a literal transcription of spec §4.4 (membrane line: the original's
+/// linear LIF, or its commented-out quadratic one) on the same draws and compares them.
+template <class Neuron>
+void check_against_transcription() {
   const index_t n = 12;
   rng wg(seed{16}, purpose::user, 1);
   matrix<double> w(n, n), w_in(n, 2);
@@ -498,14 +501,15 @@ TEST_CASE("lif_network: matches a transcription of spec §4.4 step by step (nois
   for (index_t k = 0; k < n; ++k) tau_d[k] = wg.uniform(0.02, 0.1);
   matrix<double> u(2, 21);
   for (index_t k = 0; k < u.size(); ++k) u(k) = wg.uniform(-1, 1);
-  lif_params p;
+  lif_params p = Neuron::defaults();
   p.noise_mv = 0;
-  lif_network<double> net(w, w_in, w_out, tau_d, p);
+  lif_network<double, Neuron> net(w, w_in, w_out, tau_d, p);
+  constexpr bool quadratic = Neuron::name == "qif";
 
   rng g = stream(17);
   array<double> v;
   {
-    lif_network<double> probe = net;
+    lif_network<double, Neuron> probe = net;
     rng g0 = g;
     probe.reset(g0);
     v = probe.v();  // the initial voltages U(−65, 30) the run will draw
@@ -524,7 +528,8 @@ TEST_CASE("lif_network: matches a transcription of spec §4.4 step by step (nois
     const index_t c = std::min<index_t>(index_t(std::lround(double(i) / 100.0)), 20);
     const array<double> current = ipsc + p.bias + ext.col(c).array();
     for (index_t k = 0; k < n; ++k)
-      if (t > t_last[k] + p.t_ref) v[k] = v[k] + dt * (-v[k] + current[k]) / p.tau_m;
+      if (t > t_last[k] + p.t_ref)
+        v[k] = v[k] + dt * (quadratic ? v[k] * v[k] + current[k] : -v[k] + current[k]) / p.tau_m;
     array<double> jd = array<double>::Zero(n), fired = array<double>::Zero(n);
     for (index_t k = 0; k < n; ++k)
       if (v[k] >= p.v_peak) {
@@ -545,6 +550,51 @@ TEST_CASE("lif_network: matches a transcription of spec §4.4 step by step (nois
   CHECK(tr.spikes == spikes);
   CHECK(tr.total_spikes == long(spikes.size()));
   CHECK((tr.out - out).cwiseAbs().maxCoeff() <= 1e-9 * (1 + out.cwiseAbs().maxCoeff()));
+}
+
+TEST_CASE("lif_network: matches a transcription of spec §4.4 step by step (noise 0)") {
+  check_against_transcription<leaky_if>();
+}
+
+TEST_CASE("lif_network: the quadratic neuron matches the original's commented-out QIF line step by step") {
+  check_against_transcription<quadratic_if>();
+}
+
+TEST_CASE("lif_network: a QIF unit under constant current fires at the analytic period") {
+  // τ_m dv/dt = v² + I from v_reset to v_peak takes τ_m/√I · (atan(v_peak/√I) − atan(v_reset/√I));
+  // then t_ref of rest. Euler at 0.05 ms is within a few per cent of it.
+  for (double current : {25.0, 100.0, 400.0}) {
+    lif_params p = quadratic_if::defaults();
+    p.noise_mv = 0;
+    p.v_init_lo = p.v_init_hi = p.v_reset;
+    lif_network<double, quadratic_if> net(matrix<double>::Zero(1, 1), matrix<double>::Constant(1, 1, current),
+                                          row_vector<double>::Ones(1), arr({0.03}), p);
+    rng g = stream(3);
+    const auto tr = net.run(matrix<double>::Ones(1, 41), g, {.spikes = true});
+    REQUIRE(tr.spikes.size() > 5);
+    const double s = std::sqrt(current);
+    const double period = p.tau_m / s * (std::atan(p.v_peak / s) - std::atan(p.v_reset / s)) + p.t_ref;
+    const double measured = double(tr.spikes.back().first - tr.spikes[1].first) * p.dt / double(tr.spikes.size() - 2);
+    CHECK(measured == doctest::Approx(period).epsilon(0.05));
+  }
+}
+
+TEST_CASE("lif_network: a QIF unit with negative current rests at minus the square root of it") {
+  lif_params p = quadratic_if::defaults();
+  p.noise_mv = 0;
+  lif_network<double, quadratic_if> net(matrix<double>::Zero(1, 1), matrix<double>::Constant(1, 1, -100.0),
+                                        row_vector<double>::Ones(1), arr({0.03}), p);
+  rng g = stream(4);
+  net.reset(g);
+  net.set_input(vector<double>::Constant(1, -100.0));
+  long spikes = 0;
+  for (int i = 0; i < 4000; ++i) {
+    net.step(g);
+    spikes += long(net.spiked().size());
+    net.reset_spiked();
+  }
+  CHECK(spikes <= 1);  // at most the first step, if the initial draw sat above +30
+  CHECK(net.v()[0] == doctest::Approx(-10.0).epsilon(1e-6));
 }
 
 TEST_CASE("lif_network: wrong shapes are refused by name") {

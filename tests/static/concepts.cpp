@@ -9,6 +9,10 @@ struct no_derivative {
   static constexpr std::string_view name = "broken";
   static double value(double x) { return x; }
 };
+struct no_drift {  // constants but no membrane equation
+  static constexpr std::string_view name = "broken";
+  static constexpr sk::lif_params defaults() { return {}; }
+};
 struct no_gradient {
   static constexpr std::string_view name = "broken";
   static constexpr bool applies_dale = false;
@@ -19,6 +23,9 @@ static_assert(sk::activation<sk::sigmoid>);
 static_assert(sk::activation<sk::softplus>);
 static_assert(sk::activation<sk::clipped_relu>);
 static_assert(!sk::activation<no_derivative>);
+static_assert(sk::integrate_and_fire<sk::leaky_if>);
+static_assert(sk::integrate_and_fire<sk::quadratic_if>);
+static_assert(!sk::integrate_and_fire<no_drift>);
 static_assert(sk::connectivity<sk::dale>);
 static_assert(sk::connectivity<sk::no_dale>);
 static_assert(!sk::connectivity<no_gradient>);

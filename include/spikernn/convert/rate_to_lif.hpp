@@ -19,9 +19,11 @@ struct conversion_options {
   double step_seconds = 0.005;       ///< duration of one rate-model step (5 ms)
 };
 
-/// The LIF network of a rate model at scaling factor `factor` (the paper's 1/λ).
-template <real_scalar S = double, class M>
-lif_network<S> to_lif(const rate_model<M>& m, double factor, lif_params p = {}, conversion_options opt = {}) {
+/// The spiking network of a rate model at scaling factor `factor` (the paper's 1/λ), with
+/// leaky integrate-and-fire neurons unless another neuron policy is named.
+template <real_scalar S = double, integrate_and_fire Neuron = leaky_if, class M>
+lif_network<S, Neuron> to_lif(const rate_model<M>& m, double factor, lif_params p = Neuron::defaults(),
+                              conversion_options opt = {}) {
   require(factor > 0 && std::isfinite(factor), "factor", "a positive scaling factor, got " + std::to_string(factor));
   const index_t n = m.params.n;
   const matrix<M>& w = opt.use_initial_weights ? m.w0 : m.w;
@@ -34,7 +36,7 @@ lif_network<S> to_lif(const rate_model<M>& m, double factor, lif_params p = {}, 
                              .matrix() /
                          factor;
   const array<double> tau_d = m.tau_steps(opt.use_initial_weights).array() * opt.step_seconds;
-  return lif_network<S>(w_lif.template cast<S>(), m.w_in.template cast<S>(),
+  return lif_network<S, Neuron>(w_lif.template cast<S>(), m.w_in.template cast<S>(),
                         (m.w_out.template cast<double>() / factor).template cast<S>(), tau_d.template cast<S>(), p);
 }
 

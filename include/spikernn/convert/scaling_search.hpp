@@ -65,13 +65,13 @@ struct search_result {
   double best_perf() const { return perfs.at(best_index); }
 };
 
-template <spiking_task Task, class M>
+template <integrate_and_fire Neuron = leaky_if, spiking_task Task, class M>
 search_result search_scaling(const rate_model<M>& model, const Task& tk, const search_options& opt = {}) {
   require(!opt.factors.empty(), "factors", "at least one scaling factor");
   search_result res;
   res.factors = opt.factors;
   for (double f : opt.factors) {
-    res.scores.push_back(evaluate_spiking(model, tk, f, opt.eval));
+    res.scores.push_back(evaluate_spiking<Neuron>(model, tk, f, opt.eval));
     res.perfs.push_back(res.scores.back().accuracy);
   }
   for (std::size_t k = 1; k < res.perfs.size(); ++k)

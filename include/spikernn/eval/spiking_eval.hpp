@@ -9,6 +9,7 @@
 #include "spikernn/task/task.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,7 @@ struct spiking_eval_options {
   int trials = 100;                ///< random trials
   int threads = 0;                 ///< 0: all cores
   spikernn::seed seed{1};
-  lif_params lif{};
+  std::optional<lif_params> lif{};  ///< the network's constants; unset: the neuron's defaults
   conversion_options conversion{};
   lif_stimulation stimulation{};   ///< applied in every trial
 };
@@ -40,17 +41,19 @@ struct spiking_score {
   double mean_exc_rate = 0, mean_inh_rate = 0;  ///< Hz
 };
 
-/// Scores the LIF network of `model` at `factor` on `trials` random trials of `tk`.
-template <spiking_task Task, class M>
+/// Scores the spiking network of `model` at `factor` on `trials` random trials of `tk`, with
+/// leaky integrate-and-fire neurons unless another neuron policy is named.
+template <integrate_and_fire Neuron = leaky_if, spiking_task Task, class M>
 spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, double factor,
                                const spiking_eval_options& opt = {}) {
   require(opt.trials > 0, "trials", "a positive number of trials");
   require(model.params.n_inputs == tk.n_inputs(), "task",
           "a task with " + std::to_string(model.params.n_inputs) + " input channels like the model's w_in (" +
               std::string(tk.name()) + " has " + std::to_string(tk.n_inputs()) + ")");
-  const lif_network<double> prototype = to_lif<double>(model, factor, opt.lif, opt.conversion);
+  const lif_network<double, Neuron> prototype =
+      to_lif<double, Neuron>(model, factor, opt.lif.value_or(Neuron::defaults()), opt.conversion);
   const int workers = std::min(thread_count(opt.threads), opt.trials);
-  std::vector<lif_network<double>> nets(static_cast<std::size_t>(workers), prototype);
+  std::vector<lif_network<double, Neuron>> nets(static_cast<std::size_t>(workers), prototype);
   const auto n = static_cast<std::size_t>(opt.trials);
   std::vector<char> correct(n, 0);
   std::vector<std::string> conditions(n);

@@ -1,5 +1,5 @@
-// The leaky integrate-and-fire network a rate RNN converts into (spec §4): the per-step order
-// of the original MATLAB code, event-driven spike propagation (only the columns of units that
+// The integrate-and-fire network a rate RNN converts into (spec §4): the per-step order of the
+// original MATLAB code, the neuron a policy (leaky by default, quadratic as in the paper's SI), event-driven spike propagation (only the columns of units that
 // fired are added), double- or single-exponential synapses, optional stimulation of chosen
 // units, and recording chosen by the caller. It can run a whole trial or be driven one step at
 // a time by a host simulator (set_input / step / read), with no allocation per step.
@@ -9,6 +9,7 @@
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 #include "spikernn/neuron/lif.hpp"
+#include "spikernn/neuron/qif.hpp"
 
 #include <cmath>
 #include <string>
@@ -47,12 +48,14 @@ struct lif_trial {
   long steps = 0;                             ///< nt
 };
 
-template <real_scalar S = double>
+template <real_scalar S = double, integrate_and_fire Neuron = leaky_if>
 class lif_network {
  public:
+  using neuron = Neuron;
+
   /// `w` (N×N) and `w_out` (1×N) already divided by the scaling factor; `w_in` unscaled;
-  /// `tau_d` per-unit synaptic decay in seconds.
-  lif_network(matrix<S> w, matrix<S> w_in, row_vector<S> w_out, array<S> tau_d, lif_params p = {})
+  /// `tau_d` per-unit synaptic decay in seconds; the constants default to the neuron's own.
+  lif_network(matrix<S> w, matrix<S> w_in, row_vector<S> w_out, array<S> tau_d, lif_params p = Neuron::defaults())
       : p_(p), w_(std::move(w)), w_in_(std::move(w_in)), w_out_(std::move(w_out)), tau_d_(std::move(tau_d)) {
     p_.validate();
     const index_t n = w_.rows();
@@ -108,7 +111,7 @@ class lif_network {
     const auto noise = noise_.col(noise_used_++).array().template cast<S>();
     const S dt_tm = static_cast<S>(p_.step() / p_.tau_m);
     const S t_ref = static_cast<S>(p_.t_ref), bias = static_cast<S>(p_.bias);
-    v_ = (t > t_last_ + t_ref).select(v_ + dt_tm * (ipsc_ + bias + ext_ - v_), v_) + noise;
+    v_ = (t > t_last_ + t_ref).select(v_ + dt_tm * Neuron::drift(v_, ipsc_ + bias + ext_), v_) + noise;
     if (stim && stim->kind != lif_stimulation::mode::none && step_ >= stim->from && step_ < stim->to) {
       if (g.uniform() < 0.5) {
         const S dv = static_cast<S>(stim->kind == lif_stimulation::mode::exc ? stim->amplitude : -stim->amplitude);

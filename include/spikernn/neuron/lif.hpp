@@ -1,13 +1,17 @@
 // The leaky integrate-and-fire neuron of the rate-to-spike conversion (spec §4.2-4.4, after
-// Nicola & Clopath 2017): its constants, with the original MATLAB values as defaults, and the
-// per-unit update as SPIKERNN_HD functions shared by the CPU loop and GPU kernels.
+// Nicola & Clopath 2017): the constants of an integrate-and-fire network, with the original
+// MATLAB values as defaults; the concept every integrate-and-fire neuron policy models (how
+// the membrane drifts, and its own constants); the leaky policy; and the per-unit update as
+// SPIKERNN_HD functions shared by the CPU loop and GPU kernels.
 #pragma once
 
 #include "spikernn/config.hpp"
 #include "spikernn/core/error.hpp"
 
 #include <cmath>
+#include <concepts>
 #include <string>
+#include <string_view>
 
 namespace spikernn {
 
@@ -45,11 +49,33 @@ struct lif_params {
   }
 };
 
-/// Membrane update of one unit for one step: leaky integration of the current I unless the
+/// An integrate-and-fire neuron policy: the membrane drift dv/dt · τ_m as a function of the
+/// potential v and the input current I — written once for scalars and Eigen arrays, so the
+/// network's vectorised loop and a per-unit GPU kernel share it — and the constants the
+/// neuron comes with (threshold, reset, bias, …).
+template <class N>
+concept integrate_and_fire = requires(double v, double current) {
+  { N::name } -> std::convertible_to<std::string_view>;
+  { N::defaults() } -> std::same_as<lif_params>;
+  { N::drift(v, current) } -> std::convertible_to<double>;
+};
+
+/// The leaky integrate-and-fire neuron of the original: τ_m dv/dt = −v + I, threshold −40 mV
+/// with a −40 bias (spec §4.2).
+struct leaky_if {
+  static constexpr std::string_view name = "lif";
+  static constexpr lif_params defaults() { return {}; }
+  template <class V, class I>
+  SPIKERNN_HD static auto drift(const V& v, const I& current) {
+    return current - v;
+  }
+};
+
+/// Membrane update of one unit for one step: the neuron's drift under the current I unless the
 /// unit is refractory (t ≤ t_last + t_ref), then the noise (spec §4.4 step 3).
-template <class S>
+template <class S, class Neuron = leaky_if>
 SPIKERNN_HD inline S lif_membrane(S v, S current, bool integrating, S dt_over_tau_m, S noise) {
-  if (integrating) v += dt_over_tau_m * (current - v);
+  if (integrating) v += dt_over_tau_m * Neuron::drift(v, current);
   return v + noise;
 }
 
