@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   app.add_option("--P_rec", o.p_rec, "Connection probability")->capture_default_str();
   app.add_option("--som_N", o.som_n, "Number of somatostatin (SOM) units")->capture_default_str();
   app.add_option("--apply_dale", o.apply_dale, "Apply Dale's principle (true/false)")->capture_default_str();
-  app.add_option("--task", o.task, "Task: go-nogo (also go_nogo), xor, mante")->capture_default_str();
+  app.add_option("--task", o.task, "Task: go-nogo (also go_nogo), xor, mante, mante_port")->capture_default_str();
   app.add_option("--act", o.act, "Activation: sigmoid, softplus, clipped_relu")->capture_default_str();
   app.add_option("--loss_fn", o.loss, "Loss: l1 or l2 (case-insensitive)")->capture_default_str();
   app.add_option("--decay_taus", o.decay_taus, "Synaptic decay in steps of 5 ms: one value (fixed) or min max (trained)")

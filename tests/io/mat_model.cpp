@@ -1,8 +1,10 @@
 #include <spikernn/io/mat_model.hpp>
 #include <spikernn/task/go_nogo.hpp>
+#include <spikernn/task/xor.hpp>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -20,6 +22,20 @@ template <class Net>
 train_result<float> short_fit(Net& net) {
   const go_nogo task{};
   return train(net, task, adam{}, {.eval_trials = 4}, {.n_trials = 3, .seed = seed{1}});
+}
+
+/// A fresh folder of its own per test case (CTest runs the cases in parallel, and another case
+/// removes the shared scratch folder when it ends).
+fs::path own_dir(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / ("spikernn_mat_model_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+/// A few XOR trials: 8 evaluation trials give both labels with this seed (checked below).
+train_result<float> short_xor_fit(rate_rnn<float>& net) {
+  return train(net, xor_task{}, adam{}, {.eval_trials = 8}, {.n_trials = 3, .seed = seed{3}});
 }
 
 template <class Net>
@@ -64,6 +80,92 @@ TEST_CASE("mat_model: a saved model loads back into the same network") {
   CHECK_THROWS_AS((io::to_rate_rnn<float, softplus, dale>(m)), file_error);
   CHECK_THROWS_AS((io::to_rate_rnn<float, sigmoid, no_dale>(m)), file_error);
   fs::remove(path);
+}
+
+TEST_CASE("mat_model: XOR eval_labels are the original's same/diff strings - other tasks keep numbers") {
+  rate_rnn<float> net({.n = 20, .n_inputs = 2}, seed{3});
+  const auto fit = short_xor_fit(net);
+  const auto& labels = fit.last_eval.labels;
+  REQUIRE(labels.size() == 8);
+  REQUIRE(std::count(labels.begin(), labels.end(), 1.0) > 0);
+  REQUIRE(std::count(labels.begin(), labels.end(), -1.0) > 0);
+  const auto dir = own_dir("xor_labels");
+  const auto path = dir / "xor.mat";
+  io::save_rate_model(path, net, fit, {.task = "xor", .seed = 3});
+  {
+    const io::mat_reader in(path);
+    // what scipy.io.savemat writes for a list of 8 four-letter strings: an 8×4 char matrix
+    CHECK(in.class_name("eval_labels") == "char");
+    CHECK(in.dims("eval_labels") == std::vector<std::size_t>{8, 4});
+    const auto rows = in.strings("eval_labels");
+    REQUIRE(rows.size() == 8);
+    for (std::size_t i = 0; i < 8; ++i) CHECK(rows[i] == (labels[i] > 0 ? "same" : "diff"));
+  }
+  CHECK(io::load_eval_labels(path) == labels);
+  const auto m = io::load_rate_model<float>(path);
+  CHECK(m.task == "xor");
+  CHECK(m.params.n_inputs == 2);
+  CHECK(m.w == net.exported_w());
+  // a scaling search rewrites the file: the char matrix survives as it was
+  io::save_scaling_search(path, {20, 25}, {0.5, 0.75}, 25);
+  {
+    const io::mat_reader in(path);
+    CHECK(in.class_name("eval_labels") == "char");
+    CHECK(in.dims("eval_labels") == std::vector<std::size_t>{8, 4});
+  }
+  CHECK(io::load_eval_labels(path) == labels);
+
+  rate_rnn<float> gng({.n = 10}, seed{1});
+  const auto gng_fit = short_fit(gng);
+  const auto numeric = dir / "go_nogo.mat";
+  io::save_rate_model(numeric, gng, gng_fit, {.task = "go-nogo"});
+  const io::mat_reader in(numeric);
+  CHECK(in.class_name("eval_labels") == "double");
+  CHECK(in.dims("eval_labels") == std::vector<std::size_t>{1, 4});
+  CHECK(io::load_eval_labels(numeric) == gng_fit.last_eval.labels);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("mat_model: eval_labels load as numbers or as char or cell strings - other strings are refused") {
+  rate_rnn<float> net({.n = 10}, seed{1});
+  const auto fit = short_fit(net);
+  const auto dir = own_dir("label_forms");
+  const auto good = dir / "good.mat";
+  io::save_rate_model(good, net, fit, {.task = "go-nogo"});
+  const auto with_labels = [&](const std::string& name, auto&& write_labels) {
+    const auto p = dir / (name + ".mat");
+    io::mat_writer out(p);
+    io::mat_reader(good).copy_all_except(out, {"eval_labels"});
+    write_labels(out);
+    out.commit();
+    return p;
+  };
+  const std::vector<double> same_diff{1, -1, -1, 1};
+  const auto as_chars = with_labels("chars", [](io::mat_writer& o) {
+    o.write_char_matrix("eval_labels", {"same", "diff", "diff", "same"});
+  });
+  const auto as_cell = with_labels("cell", [](io::mat_writer& o) {
+    o.write_strings("eval_labels", {"same", "diff", "diff", "same"});
+  });
+  const auto as_int = with_labels("int", [](io::mat_writer& o) {
+    o.write("eval_labels", (Eigen::Matrix<std::int64_t, 4, 1>() << 1, -1, -1, 1).finished());
+  });
+  const auto none = with_labels("none", [](io::mat_writer&) {});
+  CHECK(io::load_eval_labels(as_chars) == same_diff);
+  CHECK(io::load_eval_labels(as_cell) == same_diff);
+  CHECK(io::load_eval_labels(as_int) == same_diff);
+  CHECK(io::load_eval_labels(none).empty());
+  // the network loads whichever form the labels take
+  for (const auto& p : {as_chars, as_cell, as_int, none}) CHECK(io::load_rate_model<float>(p).w == net.exported_w());
+  // char padding: MATLAB's char() pads shorter rows with blanks, the reader drops them
+  const auto padded =
+      with_labels("padded", [](io::mat_writer& o) { o.write_char_matrix("eval_labels", {"go", "nogo"}); });
+  CHECK(io::mat_reader(padded).dims("eval_labels") == std::vector<std::size_t>{2, 4});
+  CHECK(io::mat_reader(padded).strings("eval_labels") == std::vector<std::string>{"go", "nogo"});
+  CHECK_THROWS_WITH_AS(io::load_eval_labels(padded), doctest::Contains("'eval_labels'"), file_error);
+  CHECK_THROWS_WITH_AS(io::load_eval_labels(padded), doctest::Contains("'go'"), file_error);
+  CHECK(io::load_rate_model<float>(padded).w == net.exported_w());
+  fs::remove_all(dir);
 }
 
 TEST_CASE("mat_model: missing variables / wrong shapes and non-finite weights are refused by name") {
@@ -128,6 +230,9 @@ TEST_CASE("mat_model interop: files of the original and of the PyTorch port load
 
   rate_rnn<float> ours({.n = 25}, seed{4});
   io::save_rate_model(d / "spikernn_model.mat", ours, short_fit(ours), {.task = "go-nogo"});
+  // XOR: scipy must read eval_labels as the original's list of 'same' / 'diff'
+  rate_rnn<float> ours_xor({.n = 25, .n_inputs = 2}, seed{3});
+  io::save_rate_model(d / "spikernn_xor_model.mat", ours_xor, short_xor_fit(ours_xor), {.task = "xor"});
 }
 
 // ---- save_scaling_search (spec §5.1: the grid search's result appended to the model file) ----
@@ -188,9 +293,10 @@ TEST_CASE("mat_model: save_scaling_search writes the result and keeps every othe
 
   io::save_scaling_search(path, {20, 25, 30}, {0.5, 0.96, 0.96}, 25);
   auto expected_names = names_before;
-  expected_names.insert({"opt_scaling_factor", "all_perfs", "scaling_factors"});
+  expected_names.insert({"opt_scaling_factor", "all_perfs", "scaling_factors", "spiking_neuron"});
   CHECK(name_set(path) == expected_names);
   const io::mat_reader after(path);
+  CHECK(after.string("spiking_neuron") == "lif");
   // other variables unchanged, class included
   CHECK(after.matrix<float>("w", 10, 10) == before.matrix<float>("w", 10, 10));
   CHECK(after.class_name("w") == "single");
@@ -216,9 +322,10 @@ TEST_CASE("mat_model: save_scaling_search writes the result and keeps every othe
   CHECK(m.task == "go-nogo");
 
   // a second search replaces the result instead of adding to it
-  io::save_scaling_search(path, {40, 45}, {0.25, 0.75}, 45);
+  io::save_scaling_search(path, {40, 45}, {0.25, 0.75}, 45, "qif");
   CHECK(name_set(path) == expected_names);
   const io::mat_reader again(path);
+  CHECK(again.string("spiking_neuron") == "qif");
   CHECK(again.scalar("opt_scaling_factor") == 45.0);
   CHECK(again.dims("all_perfs") == std::vector<std::size_t>{2, 1});
   CHECK(again.dims("scaling_factors") == std::vector<std::size_t>{1, 2});

@@ -7,10 +7,13 @@ Run with Debian's /usr/bin/python3 (python3-scipy, python3-numpy).
                                weights, logical exc/inh, int N) and DIR/port_model.mat (the
                                PyTorch port's: everything float64, exc/inh as 0/1 doubles, raw w
                                with negative entries — its bug 2)
-  model_interop.py check FILE  checks a model written by spikernn (names, types, shapes, Dale)
+  model_interop.py check FILE  checks a model written by spikernn (names, types, shapes, Dale,
+                               eval_labels: numbers, or for XOR the original's 'same'/'diff'
+                               strings), and spikernn_xor_model.mat beside it when present
 
 ctest runs: write <dir>; SPIKERNN_INTEROP_DIR=<dir> spikernn_tests --test-case='*model interop*'
-(which loads both files and writes <dir>/spikernn_model.mat); check <dir>/spikernn_model.mat.
+(which loads both files and writes <dir>/spikernn_model.mat and <dir>/spikernn_xor_model.mat);
+check <dir>/spikernn_model.mat.
 The C++ side (tests/io/mat_model.cpp) mirrors the values made here from seed 0.
 """
 
@@ -106,10 +109,30 @@ def check(path):
         fail("losses", "expected one loss per trial up to tr")
     if d["eval_os"].shape[1] != t - 1:
         fail("eval_os", f"expected {t - 1} outputs per evaluation trial")
-    print(f"{path}: ok ({len(keys)} keys, N={n}, T={t})")
+    # The original saves XOR's labels as a list of 'same'/'diff', which savemat stores as a char
+    # matrix and loadmat returns as an array of str; other tasks' labels are numbers.
+    labels, n_eval = d["eval_labels"], d["eval_os"].shape[0]
+    task = str(d["task"][0]) if "task" in d else ""
+    if task == "xor":
+        if labels.dtype.kind != "U" or labels.shape != (n_eval,) or not set(labels) <= {"same", "diff"}:
+            fail("eval_labels", f"expected {n_eval} strings 'same'/'diff', found {labels!r}")
+    elif labels.dtype.kind not in "fiu" or labels.size != n_eval:
+        fail("eval_labels", f"expected {n_eval} numbers, found {labels!r}")
+    print(f"{path}: ok ({len(keys)} keys, N={n}, T={t}, task {task or 'unknown'})")
+
+
+def check_with_xor(path):
+    check(path)
+    xor = os.path.join(os.path.dirname(path), "spikernn_xor_model.mat")
+    if os.path.exists(xor):
+        check(xor)
+        if str(sio.loadmat(xor)["task"][0]) != "xor":
+            sys.exit(f"{xor}: variable 'task': expected 'xor'")
+    else:
+        print(f"{xor}: not present, XOR labels not checked")
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check"):
         sys.exit(__doc__)
-    (write if sys.argv[1] == "write" else check)(sys.argv[2])
+    (write if sys.argv[1] == "write" else check_with_xor)(sys.argv[2])

@@ -398,6 +398,30 @@ class mat_writer {
     write_var(*cell, name);
   }
 
+  /// An n×len char matrix, one string per row, shorter rows padded with blanks (MATLAB's char()):
+  /// what scipy.io.savemat writes for a list of str, e.g. the original's XOR eval_labels.
+  /// mat_reader::strings() reads it back without the padding. `rows` are UTF-8.
+  void write_char_matrix(const std::string& name, const std::vector<std::string>& rows) {
+    check_new_name(name);
+    std::vector<std::vector<char32_t>> cps(rows.size());
+    std::size_t width = 0;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      if (!detail::utf8_decode(rows[r].data(), rows[r].size(), cps[r]))
+        throw file_error(str(), "variable '" + name + "': row " + std::to_string(r) + " is not valid UTF-8");
+      width = std::max(width, cps[r].size());
+    }
+    // miUTF8 in column-major character order, as make_char; nbytes counts the real bytes.
+    std::string bytes;
+    for (std::size_t c = 0; c < width; ++c)
+      for (const auto& row : cps) detail::append_utf8(bytes, c < row.size() ? row[c] : U' ');
+    std::size_t dims[2] = {width == 0 ? std::size_t{0} : rows.size(), width};
+    detail::var_ptr var(Mat_VarCreate(name.c_str(), MAT_C_CHAR, MAT_T_UTF8, 2, dims,
+                                      bytes.empty() ? nullptr : bytes.data(), MAT_F_DONT_COPY_DATA));
+    if (!var) throw file_error(str(), "variable '" + name + "': matio could not create a char array");
+    var->nbytes = bytes.size();
+    write_var(*var, name);
+  }
+
   /// Closes the file and renames it over path(). Nothing can be written afterwards.
   void commit() {
     if (!mat_) throw file_error(str(), committed_ ? "already committed" : "writer is closed");

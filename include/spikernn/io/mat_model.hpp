@@ -31,6 +31,21 @@ void write_trajectory(mat_writer& out, const std::string& name, const matrix<S>&
   const matrix<S> t_by_n = n_by_t.transpose();
   out.write_array(name, t_by_n.data(), {std::size_t(t_by_n.rows()), std::size_t(t_by_n.cols()), 1});
 }
+
+/// eval_labels as the original saves them (spec §3.5): numbers for every task but XOR, whose
+/// labels are the strings 'same' (+1) / 'diff' (−1). A Python list of those becomes, through
+/// scipy.io.savemat, an n×4 char matrix (100×4 after the usual 100 evaluation trials); an empty
+/// list stays numeric, as scipy writes [] as a double.
+inline void write_eval_labels(mat_writer& out, const std::string& task, const std::vector<double>& labels) {
+  if (task == "xor" && !labels.empty()) {
+    std::vector<std::string> rows;
+    rows.reserve(labels.size());
+    for (double l : labels) rows.emplace_back(l > 0 ? "same" : "diff");
+    out.write_char_matrix("eval_labels", rows);
+  } else {
+    out.write("eval_labels", Eigen::Map<const row_vector<double>>(labels.data(), index_t(labels.size())));
+  }
+}
 }  // namespace detail
 
 /// Saves `net` and its training record under the original's variable names, atomically.
@@ -75,8 +90,7 @@ void save_rate_model(const std::filesystem::path& path, const rate_rnn<S, Act, C
   out.write_scalar("eval_perf_mean", fit.last_eval.perf_mean);
   out.write_scalar("eval_loss_mean", fit.last_eval.loss_mean);
   out.write("eval_os", fit.last_eval.outputs);
-  out.write("eval_labels", Eigen::Map<const row_vector<double>>(fit.last_eval.labels.data(),
-                                                                 index_t(fit.last_eval.labels.size())));
+  detail::write_eval_labels(out, info.task, fit.last_eval.labels);
   // spikernn additions: what the original keeps only in the file's path or command line
   out.write_string("task", info.task);
   out.write_string("loss_fn", std::string(to_string(info.loss)));
@@ -149,16 +163,41 @@ rate_model<S> load_rate_model(const std::filesystem::path& path) {
   return m;
 }
 
+/// The last evaluation's labels (`eval_labels`) as numbers, from either form a model file
+/// holds them in: numeric (Go-NoGo 1/0, Mante ±1), or XOR's strings as the original saves them
+/// (a char matrix or a cell; 'same' → +1, 'diff' → −1). Empty when the file has none.
+/// load_rate_model does not need them: a model loads whichever form its eval_labels take.
+inline std::vector<double> load_eval_labels(const std::filesystem::path& path) {
+  const mat_reader in(path);
+  if (!in.has("eval_labels")) return {};
+  const std::string cls = in.class_name("eval_labels");
+  if (cls != "char" && cls != "cell") {
+    const vector<double> v = in.vector<double>("eval_labels");
+    return {v.data(), v.data() + v.size()};
+  }
+  std::vector<double> out;
+  for (const auto& s : in.strings("eval_labels")) {
+    if (s != "same" && s != "diff")
+      throw file_error(path.string(),
+                       "variable 'eval_labels': expected the strings 'same' or 'diff', found '" + s + "'");
+    out.push_back(s == "same" ? 1.0 : -1.0);
+  }
+  return out;
+}
+
 /// Writes the grid search's result into the model file — opt_scaling_factor, all_perfs (n×1),
-/// scaling_factors (1×n) — keeping every other variable; atomic, so a failure leaves the file
+/// scaling_factors (1×n) and spiking_neuron (the neuron policy searched: "lif" or "qif", not in
+/// the original's files) — keeping every other variable; atomic, so a failure leaves the file
 /// as it was.
 inline void save_scaling_search(const std::filesystem::path& path, const std::vector<double>& factors,
-                                const std::vector<double>& perfs, double best_factor) {
+                                const std::vector<double>& perfs, double best_factor,
+                                const std::string& spiking_neuron = "lif") {
   if (factors.size() != perfs.size() || factors.empty())
     throw file_error(path.string(), "a search result needs one performance per scaling factor");
   const mat_reader in(path);  // reads everything now: the file can be replaced below
   mat_writer out(path);
-  in.copy_all_except(out, {"opt_scaling_factor", "all_perfs", "scaling_factors"});
+  in.copy_all_except(out, {"opt_scaling_factor", "all_perfs", "scaling_factors", "spiking_neuron"});
+  out.write_string("spiking_neuron", spiking_neuron);
   out.write_scalar("opt_scaling_factor", best_factor);
   out.write("all_perfs", Eigen::Map<const vector<double>>(perfs.data(), index_t(perfs.size())));
   out.write("scaling_factors", Eigen::Map<const row_vector<double>>(factors.data(), index_t(factors.size())));
