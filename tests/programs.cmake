@@ -28,7 +28,7 @@ add_test(NAME program.train_and_plot
 
 # Search and evaluation: bad flags are refused by name; the whole pipeline runs on a model
 # trained here, and on a model written by scipy.io.savemat in the original schema.
-foreach(_case "factors=--factors 5:1" "trials=--trials 0" "threads=--threads -1")
+foreach(_case "factors=--factors 5:1" "trials=--trials 0" "threads=--threads -1" "neuron=--neuron izhikevich")
   string(REPLACE "=" ";" _parts "${_case}")
   list(GET _parts 0 _flag)
   list(GET _parts 1 _args)
@@ -55,3 +55,18 @@ endif()
 # A task defined outside the library goes through training, saving, search and evaluation.
 add_test(NAME program.custom_task COMMAND custom_task --N 40 --n_trials 150 --output_dir ${CMAKE_CURRENT_BINARY_DIR}/custom_task)
 set_tests_properties(program.custom_task PROPERTIES PASS_REGULAR_EXPRESSION "LIF accuracy [01]\\.[0-9]+ at scaling factor")
+
+# The paper-figure program on a toy scale: every output is written and bad flags are refused.
+add_test(NAME program.reproduce_kim2019
+  COMMAND reproduce_kim2019 --figure all --M 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --threads 2
+          --out ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
+set_tests_properties(program.reproduce_kim2019 PROPERTIES
+  PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: ")
+foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1")
+  string(REPLACE "=" ";" _parts "${_case}")
+  list(GET _parts 0 _flag)
+  list(GET _parts 1 _args)
+  separate_arguments(_args UNIX_COMMAND "${_args}")
+  add_test(NAME program.reproduce_refuses_${_flag} COMMAND reproduce_kim2019 ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
+  set_tests_properties(program.reproduce_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "reproduce_kim2019: --${_flag}: ")
+endforeach()

@@ -153,3 +153,19 @@ TEST_CASE("atomic_path: errors name the path") {
     CHECK(listing(dir.path).empty());
   }
 }
+
+TEST_CASE("write_text_atomically: writes the text - replaces an old file - names a bad path") {
+  const auto dir = std::filesystem::temp_directory_path() / "spikernn_write_text";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "table.md";
+  spikernn::io::write_text_atomically(path, "first\n");
+  spikernn::io::write_text_atomically(path, "| a | b |\n");
+  std::ifstream f(path);
+  std::string line;
+  std::getline(f, line);
+  CHECK(line == "| a | b |");
+  CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator{}) == 1);  // no temporaries left
+  CHECK_THROWS_AS(spikernn::io::write_text_atomically(dir / "missing" / "x.md", "x"), spikernn::file_error);
+  std::filesystem::remove_all(dir);
+}

@@ -24,10 +24,30 @@ TEST_CASE("gnuplot: data and script are always written / the PNG when gnuplot is
   CHECK(g.str().find("index 0 using 1:2 with lines title \"first\"") != std::string::npos);
   CHECK(g.str().find("index 1 using 1:2 with points pt 7 title \"second\"") != std::string::npos);
   CHECK(g.str().find("set title \"a \\\"quoted\\\" title\"") != std::string::npos);
+  CHECK(g.str().find("set xtics") == std::string::npos);  // numeric axes unless labels are given
+  CHECK(g.str().find("set yrange") == std::string::npos);
   CHECK(rendered == io::gnuplot_available());
   CHECK(fs::exists(dir / "fig.png") == rendered);
   const io::figure bad{"t", "x", "y", {{"broken", {0, 1}, {0}}}};
   CHECK_THROWS_AS(io::plot(dir / "bad", bad), invalid_parameter);
   CHECK_THROWS_AS(io::plot(dir / "missing" / "fig", fig), file_error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("gnuplot: category labels on x and fixed ranges go into the script") {
+  const auto dir = fs::temp_directory_path() / "spikernn_gnuplot_tics";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  io::figure fig{"strip", "", "accuracy", {{"nets", {1, 2}, {0.9, 0.5}, "points"}}};
+  fig.xtics = {{1, "sigmoid"}, {2, "clipped_relu"}};
+  fig.yrange = {0, 1.05};
+  fig.xrange = {0.5, 2.5};
+  io::plot(dir / "fig", fig);
+  std::ifstream gp(dir / "fig.gp");
+  std::stringstream g;
+  g << gp.rdbuf();
+  CHECK(g.str().find("set xtics (\"sigmoid\" 1.000000, \"clipped_relu\" 2.000000)") != std::string::npos);
+  CHECK(g.str().find("set yrange [0.000000:1.050000]") != std::string::npos);
+  CHECK(g.str().find("set xrange [0.500000:2.500000]") != std::string::npos);
   fs::remove_all(dir);
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -135,5 +136,17 @@ class atomic_path {
   bool live_ = true;  // temp_ may exist and is ours to remove
   bool committed_ = false;
 };
+
+/// Writes `text` to `path` atomically (a table, a CSV): the old file or the whole new one.
+inline void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+  atomic_path out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    f << text;
+    f.flush();
+    if (!f) throw file_error(path.string(), "cannot write (disk full?)");
+  }
+  out.commit();
+}
 
 }  // namespace spikernn::io

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace spikernn::io {
@@ -24,6 +25,9 @@ struct figure {
   std::vector<series> lines;
   bool log_y = false;
   int width = 900, height = 500;
+  std::vector<std::pair<double, std::string>> xtics{};  ///< labelled x positions (categories); empty: numbers
+  std::pair<double, double> yrange{0, 0};               ///< fixed y range when lo < hi; else automatic
+  std::pair<double, double> xrange{0, 0};               ///< fixed x range when lo < hi; else automatic
 };
 
 namespace detail {
@@ -62,6 +66,17 @@ inline bool plot(const std::filesystem::path& stem, const figure& fig) {
                        "\nset title " + detail::quoted(fig.title) + "\nset xlabel " + detail::quoted(fig.xlabel) +
                        "\nset ylabel " + detail::quoted(fig.ylabel) + "\nset key outside right\nset grid\n";
   if (fig.log_y) script += "set logscale y\n";
+  if (!fig.xtics.empty()) {
+    script += "set xtics (";
+    for (std::size_t k = 0; k < fig.xtics.size(); ++k)
+      script += std::string(k ? ", " : "") + detail::quoted(fig.xtics[k].second) + " " + std::to_string(fig.xtics[k].first);
+    script += ")\n";
+  }
+  const auto range = [&](const char* axis, std::pair<double, double> r) {
+    if (r.first < r.second) script += std::string("set ") + axis + "range [" + std::to_string(r.first) + ":" + std::to_string(r.second) + "]\n";
+  };
+  range("x", fig.xrange);
+  range("y", fig.yrange);
   script += "plot ";
   for (std::size_t k = 0; k < fig.lines.size(); ++k)
     script += std::string(k ? ", \\\n     " : "") + detail::quoted(dat.filename().string()) + " index " +
