@@ -3,20 +3,26 @@
 #
 # One training trial of the Go-NoGo rate RNN (N=200, T=200, batch 1, float32,
 # one thread): task generation + forward (T-1 Euler steps) + L2 loss + BPTT +
-# Adam step.  See benchmarks/README.md for what each side measures.
+# Adam step.  With --task mante the same for the Mante task in the original's
+# noisy format (N=250, T=500, 4 inputs).  See benchmarks/README.md for what
+# each side measures.
 #
 # Usage (from the repository root):
 #   bash benchmarks/compare_rate_train.sh [BUILD_DIR] [options]
 #
 #   BUILD_DIR              CMake build directory (default: build); must contain
 #                          benchmarks/bench_rate_train (Google Benchmark binary)
+#   --task TASK            go-nogo (default) or mante: selects the C++
+#                          benchmarks (rate_*_trial or rate_*_trial_mante)
+#                          and runs rate_train_pytorch.py --task TASK
 #   --trials N             timed PyTorch port-style trials (default 30; the
 #                          lean variant times 3N)
 #   --reference-blas       also run the PyTorch side with Debian's reference
 #                          (netlib) BLAS, for reference only (slow: ~2 s/trial
-#                          port-style; uses min(N, 5) port trials)
-#   --criterion            also time examples/spikernn-train on Go-NoGo until the
-#                          training criterion (or 6000 trials), wall clock
+#                          port-style for Go-NoGo, ~4x that for Mante; uses
+#                          min(N, 5) port trials)
+#   --criterion            also time examples/spikernn-train on the task until
+#                          the training criterion (or 6000 trials), wall clock
 #   --cpp-json FILE        parse this Google Benchmark JSON instead of running
 #                          the C++ binary (for testing the parser)
 #   --pytorch-json FILE    use this JSON (output of rate_train_pytorch.py)
@@ -69,6 +75,7 @@ OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
 REFBLAS_DIR=/usr/lib/x86_64-linux-gnu/blas
 
 BUILD_DIR=build
+TASK=go-nogo
 TRIALS=30
 REFERENCE_BLAS=0
 CRITERION=0
@@ -80,6 +87,8 @@ usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0
 positional_done=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --task) TASK="${2:?--task needs a value}"; shift 2 ;;
+        --task=*) TASK="${1#*=}"; shift ;;
         --trials) TRIALS="${2:?--trials needs a value}"; shift 2 ;;
         --trials=*) TRIALS="${1#*=}"; shift ;;
         --reference-blas) REFERENCE_BLAS=1; shift ;;
@@ -96,6 +105,13 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ "$TRIALS" =~ ^[0-9]+$ && "$TRIALS" -gt 0 ]] || { echo "error: --trials must be a positive integer" >&2; exit 1; }
+# Per task: suffix of the C++ benchmark names, extra rate_train_pytorch.py
+# arguments, and the network size for the --criterion run.
+case "$TASK" in
+    go-nogo) BENCH_SUFFIX=""; PT_TASK_ARGS=(); TASK_N=200 ;;
+    mante) BENCH_SUFFIX="_mante"; PT_TASK_ARGS=(--task mante); TASK_N=250 ;;
+    *) echo "error: --task must be go-nogo or mante, got $TASK" >&2; exit 1 ;;
+esac
 
 BENCH="$BUILD_DIR/benchmarks/bench_rate_train"
 TRAIN_EXE="$BUILD_DIR/examples/spikernn-train"
@@ -127,7 +143,7 @@ if [[ -z "$CPP_JSON" ]]; then
     CPP_JSON="$TMP/cpp.json"
     echo "== running $BENCH" >&2
     if ! "$BENCH" --benchmark_format=json \
-             --benchmark_filter='^rate_(train|forward)_trial/batch:(1|32)(/real_time)?$' \
+             --benchmark_filter="^rate_(train|forward)_trial${BENCH_SUFFIX}/batch:(1|32)(/real_time)?\$" \
              --benchmark_out="$CPP_JSON" --benchmark_out_format=json \
              > "$TMP/cpp_stdout.json"; then
         echo "error: $BENCH failed" >&2; exit 1
@@ -170,25 +186,26 @@ run_pytorch() {  # $1 = lib dir to prepend, $2 = output file, rest = extra args
 
 if [[ -z "$PT_JSON" ]]; then
     PT_JSON="$TMP/pytorch_openblas.json"
-    echo "== running PyTorch port-style/lean loops with OpenBLAS ($TRIALS port trials)" >&2
-    run_pytorch "$OPENBLAS_DIR" "$PT_JSON" --trials "$TRIALS"
+    echo "== running PyTorch port-style/lean loops with OpenBLAS ($TRIALS port trials${PT_TASK_ARGS[*]:+, ${PT_TASK_ARGS[*]}})" >&2
+    run_pytorch "$OPENBLAS_DIR" "$PT_JSON" --trials "$TRIALS" ${PT_TASK_ARGS[@]+"${PT_TASK_ARGS[@]}"}
 fi
 PT_REF_JSON=""
 if [[ $REFERENCE_BLAS -eq 1 ]]; then
     PT_REF_JSON="$TMP/pytorch_refblas.json"
     ref_trials=$(( TRIALS < 5 ? TRIALS : 5 ))
     echo "== running PyTorch loops with Debian's reference BLAS ($ref_trials port trials)" >&2
-    run_pytorch "$REFBLAS_DIR" "$PT_REF_JSON" --trials "$ref_trials" --lean-trials 30 --warmup 1
+    run_pytorch "$REFBLAS_DIR" "$PT_REF_JSON" --trials "$ref_trials" --lean-trials 30 --warmup 1 \
+        ${PT_TASK_ARGS[@]+"${PT_TASK_ARGS[@]}"}
 fi
 
 # ---------------------------------------------------------------- criterion run
 CRIT_LINE=""
 if [[ $CRITERION -eq 1 ]]; then
     if [[ -x "$TRAIN_EXE" ]]; then
-        echo "== timing $TRAIN_EXE (Go-NoGo to criterion, <= 6000 trials)" >&2
+        echo "== timing $TRAIN_EXE ($TASK to criterion, <= 6000 trials)" >&2
         mkdir -p "$TMP/train_out"
         t0=$(date +%s.%N)
-        "$TRAIN_EXE" --task go-nogo --N 200 --act sigmoid --decay_taus 4 20 \
+        "$TRAIN_EXE" --task "$TASK" --N "$TASK_N" --act sigmoid --decay_taus 4 20 \
             --apply_dale true --som_N 0 --loss_fn l2 --n_trials 6000 --seed 1 \
             --output_dir "$TMP/train_out" > "$TMP/train.log" 2>&1 \
             || { echo "warning: spikernn-train exited with status $? (log tail follows)" >&2; tail -n 20 "$TMP/train.log" >&2; }
@@ -201,19 +218,23 @@ if [[ $CRITERION -eq 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- table
-"$PY" - "$TMP/cpp_ms.json" "$PT_JSON" "${PT_REF_JSON:-}" "$CRIT_LINE" <<'EOF'
+"$PY" - "$TMP/cpp_ms.json" "$PT_JSON" "${PT_REF_JSON:-}" "$CRIT_LINE" "$TASK" <<'EOF'
 import json, sys
 cpp = json.load(open(sys.argv[1]))
 pt = json.load(open(sys.argv[2]))
 ref = json.load(open(sys.argv[3])) if sys.argv[3] else None
 crit = sys.argv[4]
+task = sys.argv[5]
+sfx = "_mante" if task == "mante" else ""
+# the C++ benchmarks' fixed sizes, to check the PyTorch JSON against
+cpp_size = {"go-nogo": (200, 200), "mante": (250, 500)}[task]
 
 def get(name):
     v = cpp.get(name)
     return None if v is None else float(v)
 
-s1, s32 = get("rate_train_trial/batch:1"), get("rate_train_trial/batch:32")
-f1 = get("rate_forward_trial/batch:1")
+s1, s32 = get(f"rate_train_trial{sfx}/batch:1"), get(f"rate_train_trial{sfx}/batch:32")
+f1 = get(f"rate_forward_trial{sfx}/batch:1")
 
 def fmt(v, unit=" ms"):
     return "n/a" if v is None else f"{v:.3f}{unit}" if v < 10 else f"{v:.1f}{unit}"
@@ -235,7 +256,11 @@ if ref:
     ]
 w = max(len(r[0]) for r in rows)
 print()
-print(f"Go-NoGo rate RNN, one training trial (N={pt.get('N')}, T={pt.get('T')}, float32, 1 thread)")
+if task == "mante":
+    print(f"Mante rate RNN (original noisy format, 4 inputs), one training trial "
+          f"(N={pt.get('N')}, T={pt.get('T')}, float32, 1 thread)")
+else:
+    print(f"Go-NoGo rate RNN, one training trial (N={pt.get('N')}, T={pt.get('T')}, float32, 1 thread)")
 print(f"{'':{w}}  {'ms/trial':>12}  {'/ spikernn b1':>13}")
 print("-" * (w + 29))
 for name, v, r in rows:
@@ -251,12 +276,21 @@ if crit:
     if crit == "missing":
         print("spikernn-train to criterion: skipped (binary missing)")
     else:
-        print(f"spikernn-train Go-NoGo to criterion (<= 6000 trials, incl. evaluation): {crit} s wall")
-missing = [n for n, v in (("rate_train_trial/batch:1", s1), ("rate_train_trial/batch:32", s32),
-                          ("rate_forward_trial/batch:1", f1)) if v is None]
+        print(f"spikernn-train {'Mante' if task == 'mante' else 'Go-NoGo'} to criterion "
+              f"(<= 6000 trials, incl. evaluation): {crit} s wall")
+missing = [n for n, v in ((f"rate_train_trial{sfx}/batch:1", s1), (f"rate_train_trial{sfx}/batch:32", s32),
+                          (f"rate_forward_trial{sfx}/batch:1", f1)) if v is None]
 if missing:
     print("note: no ms_per_trial in the C++ results for: " + ", ".join(missing))
 kind = (pt.get("blas_detail") or {}).get("kind")
+for label, j in (("PyTorch", pt), ("reference-BLAS PyTorch", ref)):
+    if j is None:
+        continue
+    if j.get("task", "go-nogo") != task:
+        print(f"WARNING: the {label} JSON is for task {j.get('task', 'go-nogo')}, not {task}")
+    if (j.get("N"), j.get("T")) != cpp_size:
+        print(f"WARNING: the {label} JSON has N={j.get('N')}, T={j.get('T')}; "
+              f"the C++ benchmarks use N={cpp_size[0]}, T={cpp_size[1]}")
 if kind != "openblas":
     print(f"WARNING: PyTorch did not use OpenBLAS (provider: {(pt.get('blas_detail') or {}).get('sgemm_provider')})")
 EOF

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference timing for one Go-NoGo rate-RNN training trial.
+"""PyTorch reference timing for one rate-RNN training trial (Go-NoGo or Mante).
 
 Part of spikernn's benchmark comparison (see benchmarks/README.md and
 benchmarks/compare_rate_train.sh).  Run with Debian's interpreter, which has
@@ -8,11 +8,12 @@ python3-torch (1.13) installed:
     OPENBLAS_NUM_THREADS=1 \
     LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread \
     /usr/bin/python3 benchmarks/rate_train_pytorch.py --trials 30
+    ... rate_train_pytorch.py --task mante --trials 10     # N=250, T=500
 
-Two variants of the same computation (spec §1 rate RNN, §2.1 Go-NoGo, §3.1
-training: BPTT over T-1 Euler steps, L2 loss = sqrt(sum of squares), Adam
-lr 0.01) are timed per trial (task generation + forward + loss + backward +
-Adam step):
+Two variants of the same computation (spec §1 rate RNN, §2.1 Go-NoGo or
+§2.3 Mante in the original's noisy format, §3.1 training: BPTT over T-1 Euler
+steps, L2 loss = sqrt(sum of squares), Adam lr 0.01) are timed per trial
+(task generation + forward + loss + backward + Adam step):
 
 * "port"  -- the loop written the way the PyTorch port (NuttidaLab/spikeRNN,
              rate/model.py + rate/main.py) writes it: an nn.Module whose
@@ -49,14 +50,37 @@ def parse_args():
                    help="timed trials for the lean loop (default 3 x --trials)")
     p.add_argument("--warmup", type=int, default=3,
                    help="untimed warm-up trials per variant (default 3)")
-    p.add_argument("--N", type=int, default=200, help="number of units (200)")
-    p.add_argument("--T", type=int, default=200, help="trial length in steps (200)")
+    p.add_argument("--task", choices=("go-nogo", "mante"), default="go-nogo",
+                   help="task (default go-nogo: N=200, T=200, 1 input; "
+                        "mante: N=250, T=500, 4 inputs)")
+    p.add_argument("--N", type=int, default=None,
+                   help="number of units (default 200 go-nogo, 250 mante)")
+    p.add_argument("--T", type=int, default=None,
+                   help="trial length in steps (default 200 go-nogo, 500 mante)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch intra-op threads and OpenBLAS threads (1)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--variants", default="port,lean",
                    help="comma-separated subset of port,lean")
-    return p.parse_args()
+    a = p.parse_args()
+    if a.N is None:
+        a.N = TASK_DEFAULTS[a.task]["N"]
+    if a.T is None:
+        a.T = TASK_DEFAULTS[a.task]["T"]
+    if a.N <= 0:
+        p.error("--N must be positive")
+    if a.T <= TASK_DEFAULTS[a.task]["min_T"]:
+        p.error(f"--T must exceed {TASK_DEFAULTS[a.task]['min_T']} for {a.task} "
+                "(the stimulus window must end before the trial does)")
+    return a
+
+
+# Per task: default N and T, number of input channels, and the largest T that
+# is too short for the fixed stimulus window (stim_on + stim_dur).
+TASK_DEFAULTS = {
+    "go-nogo": {"N": 200, "T": 200, "n_in": 1, "min_T": 1},
+    "mante": {"N": 250, "T": 500, "n_in": 4, "min_T": 250},
+}
 
 
 ARGS = parse_args()
@@ -94,12 +118,43 @@ def go_nogo_trial(T, gen):
 
 
 # ---------------------------------------------------------------------------
-# Model (spec §1): Dale's principle, P_inh = P_rec = 0.2, gain 1.5, 'gaus'
-# initialisation, no SOM units (som_m all ones), sigmoid, taus [4, 20].
+# Mante / context-dependent integration in the original's noisy format
+# (spec §2.3): 4 x T input.  Channels 0 and 1 (the two sensory modalities)
+# are N(0, 1) white noise plus an offset of +0.5 or -0.5 (independently; draw
+# <= 0.5 => +0.5) on columns [50, 250) and zero elsewhere; the context is
+# one-hot for the whole trial: channel 2 = 1 (attend modality 1) with p 0.5,
+# else channel 3 = 1 (attend modality 2).  Label = sign of the cued offset;
+# target = label from column 250 (stimulus offset) to the end, 0 before.
 # ---------------------------------------------------------------------------
-class GoNoGoRateRNN(nn.Module):
-    def __init__(self, N, taus=(4.0, 20.0), P_inh=0.2, P_rec=0.2, gain=1.5,
-                 dt=1.0, gen=None):
+MANTE_STIM_ON, MANTE_STIM_DUR, MANTE_OFFSET = 50, 200, 0.5
+
+
+def mante_trial(T, gen):
+    draws = torch.rand(3, generator=gen).tolist()  # offset 1, offset 2, context
+    offsets = [MANTE_OFFSET if d <= 0.5 else -MANTE_OFFSET for d in draws[:2]]
+    first_context = draws[2] <= 0.5
+    on, off = MANTE_STIM_ON, MANTE_STIM_ON + MANTE_STIM_DUR
+    u = torch.zeros(4, T)
+    u[0:2, on:off] = torch.randn(2, MANTE_STIM_DUR, generator=gen) \
+        + torch.tensor(offsets).unsqueeze(1)
+    u[2 if first_context else 3, :] = 1.0
+    label = 1.0 if (offsets[0] if first_context else offsets[1]) > 0 else -1.0
+    z = torch.zeros(T)
+    z[off:] = label
+    return u, z[:T - 1], label
+
+
+TASKS = {"go-nogo": go_nogo_trial, "mante": mante_trial}
+
+
+# ---------------------------------------------------------------------------
+# Model (spec §1): Dale's principle, P_inh = P_rec = 0.2, gain 1.5, 'gaus'
+# initialisation, no SOM units (som_m all ones), sigmoid, taus [4, 20];
+# w_in is N x n_in (1 for Go-NoGo, 4 for Mante), fixed.
+# ---------------------------------------------------------------------------
+class RateRNN(nn.Module):
+    def __init__(self, N, n_in=1, taus=(4.0, 20.0), P_inh=0.2, P_rec=0.2,
+                 gain=1.5, dt=1.0, gen=None):
         super().__init__()
         self.N, self.dt = N, dt
         self.tau_min, self.tau_max = float(taus[0]), float(taus[1])
@@ -115,7 +170,7 @@ class GoNoGoRateRNN(nn.Module):
         # Two taus => taus_gaus is trained (the TF original; the port re-draws
         # it every forward call, spec §7 bug 1).
         self.taus_gaus = nn.Parameter(torch.randn(N, 1, generator=gen))
-        self.register_buffer("w_in", torch.randn(N, 1, generator=gen))
+        self.register_buffer("w_in", torch.randn(N, n_in, generator=gen))
         self.register_buffer("m", torch.diag(signs))          # N x N sign matrix
         self.register_buffer("som_m", torch.ones(N, N))       # N x N mask
 
@@ -172,11 +227,11 @@ def l2_loss_lean(o, z):
     return torch.sqrt(torch.sum((o - z) ** 2))
 
 
-def make_trial_fn(variant, net, opt, T, gen):
+def make_trial_fn(variant, net, opt, task_trial, T, gen):
     if variant == "port":
         def step():
             opt.zero_grad()
-            u, z, _ = go_nogo_trial(T, gen)
+            u, z, _ = task_trial(T, gen)
             loss = l2_loss_port(net.forward_port(u), z)
             loss.backward()
             opt.step()
@@ -184,7 +239,7 @@ def make_trial_fn(variant, net, opt, T, gen):
     else:
         def step():
             opt.zero_grad(set_to_none=True)
-            u, z, _ = go_nogo_trial(T, gen)
+            u, z, _ = task_trial(T, gen)
             loss = l2_loss_lean(net.forward_lean(u), z)
             loss.backward()
             opt.step()
@@ -195,9 +250,9 @@ def make_trial_fn(variant, net, opt, T, gen):
 def time_variant(variant, trials):
     torch.manual_seed(ARGS.seed)
     gen = torch.Generator().manual_seed(ARGS.seed)
-    net = GoNoGoRateRNN(ARGS.N, gen=gen)
+    net = RateRNN(ARGS.N, n_in=TASK_DEFAULTS[ARGS.task]["n_in"], gen=gen)
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
-    step = make_trial_fn(variant, net, opt, ARGS.T, gen)
+    step = make_trial_fn(variant, net, opt, TASKS[ARGS.task], ARGS.T, gen)
     for _ in range(ARGS.warmup):
         step()
     times, losses = [], []
@@ -299,7 +354,8 @@ def main():
             sys.exit(f"unknown variant {v!r}")
     lean_trials = ARGS.lean_trials if ARGS.lean_trials else 3 * ARGS.trials
     blas, blas_detail = blas_info()
-    print(f"[rate_train_pytorch] torch {torch.__version__}, {blas}", file=sys.stderr)
+    print(f"[rate_train_pytorch] torch {torch.__version__}, {blas}; task {ARGS.task}, "
+          f"N={ARGS.N}, T={ARGS.T}", file=sys.stderr)
 
     out = {}
     for v in variants:
@@ -319,6 +375,7 @@ def main():
         "torch_version": torch.__version__,
         "blas": blas,
         "blas_detail": blas_detail,
+        "task": ARGS.task,
         "N": ARGS.N, "T": ARGS.T, "batch": 1, "dtype": "float32",
         "threads": torch.get_num_threads(),
         "warmup": ARGS.warmup,
