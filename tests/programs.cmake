@@ -70,3 +70,9 @@ foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1")
   add_test(NAME program.reproduce_refuses_${_flag} COMMAND reproduce_kim2019 ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
   set_tests_properties(program.reproduce_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "reproduce_kim2019: --${_flag}: ")
 endforeach()
+
+# Every option of the original, end to end on tiny networks.
+add_test(NAME program.every_option
+  COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DSEARCH=$<TARGET_FILE:spikernn-search>
+          -DEVAL=$<TARGET_FILE:spikernn-eval> -DOUT=${CMAKE_CURRENT_BINARY_DIR}/every_option
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/options.cmake)

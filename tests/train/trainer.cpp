@@ -1,5 +1,6 @@
 #include <spikernn/network/rate_rnn.hpp>
 #include <spikernn/task/go_nogo.hpp>
+#include <spikernn/task/xor.hpp>
 #include <spikernn/train/trainer.hpp>
 
 #include <doctest/doctest.h>
@@ -67,6 +68,17 @@ TEST_CASE("trainer: Go-NoGo N=200 sigmoid reaches the original stop rule (fixed 
   CHECK(tau.maxCoeff() < 20.f);
   // taus really trained (unlike the PyTorch port's bug 1)
   CHECK(net.taus_gaus() != res.initial_parameters.segment(net.layout()[3].offset, 200));
+}
+
+TEST_CASE("trainer: XOR N=200 with tau_d up to 250 ms reaches the stop rule (fixed seed)") {
+  // README: with taus 4 50 seeds 1-6 all met the rule in 1402-2102 trials (with 4 20 only 1 of 6:
+  // the first pulse is forgotten before the second arrives). This is seed 1 (1702 trials).
+  const xor_task task{};
+  rate_rnn<float, sigmoid, dale> net({.n = 200, .taus = {4, 50}, .n_inputs = 2}, seed{1});
+  const auto res = train(net, task, adam{}, kim2019_stop(task), {.n_trials = 6000, .seed = seed{1}});
+  CHECK(res.success);
+  CHECK(res.trials_to_criterion <= 4001);
+  CHECK(res.last_eval.perf_mean > 0.95);
 }
 
 TEST_CASE("trainer: a batch of trials per step also learns Go-NoGo") {
