@@ -13,6 +13,8 @@
 #include "spikernn/network/rate_model.hpp"
 #include "spikernn/network/lif_network.hpp"
 #include "spikernn/network/glifr_network.hpp"
+#include "spikernn/network/vanilla_rnn.hpp"
+#include "spikernn/network/lstm.hpp"
 #include "spikernn/neuron/lif.hpp"
 #include "spikernn/neuron/qif.hpp"
 #include "spikernn/neuron/rate_unit.hpp"

@@ -319,7 +319,7 @@ TEST_CASE("glifr_network: weights and readout and intrinsics are initialised as 
   check_u(net.w_out());
   CHECK(net.b_out().cwiseAbs().maxCoeff() < bound);
   // the intrinsics are the A.4 draws of the neuron header, from the time-constants stream
-  rng g(seed{3}, purpose::time_constants);
+  rng g(seed{3}, purpose::neuron_parameters);
   const auto expect = glifr_heterogeneous_init<double>(n, 2, 0.05, g);
   CHECK(net.intrinsic().thresh == expect.thresh);
   CHECK(net.intrinsic().trans_r_j == expect.trans_r_j);

@@ -34,6 +34,8 @@ enum class purpose : std::uint64_t {
   initial_run,
   trial_noise,
   spiking_trial,
+  batch_order,        ///< the shuffled order of a dataset in each epoch
+  neuron_parameters,  ///< intrinsic neuron parameters (GLIFR thresholds, time constants …)
   user = 1000,  ///< first value free for user code
 };
 

@@ -148,8 +148,8 @@ class glifr_network {
     for (index_t k = 0; k < w_out_.size(); ++k) w_out_(k) = static_cast<S>(g_out.uniform(-bound, bound));
     auto b_out_ = b_out();
     for (index_t k = 0; k < b_out_.size(); ++k) b_out_(k) = static_cast<S>(g_out.uniform(-bound, bound));
-    // The intrinsic parameters are "time constants" in the broad sense: that stream.
-    rng g_neuron(s, purpose::time_constants);
+    // The intrinsic parameters (thresholds, decay factors, after-spike currents) have a stream of their own.
+    rng g_neuron(s, purpose::neuron_parameters);
     set_intrinsic(glifr_initial<S>(p_.init, n, p_.n_asc, p_.neuron.dt, g_neuron));
     keep_ = array<S>::Ones(n);
   }

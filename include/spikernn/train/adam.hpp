@@ -1,6 +1,8 @@
 // Adam exactly as TensorFlow 1's AdamOptimizer (the original trainer): the bias corrections
 // are folded into the step size, lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t), and ε is added to
-// sqrt(v) without correction. Frozen parameter blocks are left untouched.
+// sqrt(v) without correction. PyTorch's torch.optim.Adam (the GLIFR code) differs only in
+// where ε sits — it is added to sqrt(v̂), the corrected moment — and is the `pytorch` form.
+// Frozen parameter blocks are left untouched.
 #pragma once
 
 #include "spikernn/core/error.hpp"
@@ -14,11 +16,14 @@
 
 namespace spikernn {
 
+enum class adam_form { tensorflow, pytorch };
+
 struct adam_params {
   double lr = 0.01;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double epsilon = 1e-8;
+  adam_form form = adam_form::tensorflow;
 
   void validate() const {
     require(lr > 0 && std::isfinite(lr), "lr", "a positive learning rate");
@@ -47,9 +52,11 @@ class adam {
       v = vector<S>::Zero(theta.size());
     }
     ++t_;
-    const S lr_t = static_cast<S>(p_.lr * std::sqrt(1 - std::pow(p_.beta2, double(t_))) /
-                                  (1 - std::pow(p_.beta1, double(t_))));
-    const S b1 = static_cast<S>(p_.beta1), b2 = static_cast<S>(p_.beta2), eps = static_cast<S>(p_.epsilon);
+    const double correction2 = std::sqrt(1 - std::pow(p_.beta2, double(t_)));
+    const S lr_t = static_cast<S>(p_.lr * correction2 / (1 - std::pow(p_.beta1, double(t_))));
+    const S b1 = static_cast<S>(p_.beta1), b2 = static_cast<S>(p_.beta2);
+    // m̂/(√v̂ + ε) = (m/(1−β1^t)) / (√v/√(1−β2^t) + ε): PyTorch's ε is TensorFlow's ε·√(1−β2^t)
+    const S eps = static_cast<S>(p_.form == adam_form::pytorch ? p_.epsilon * correction2 : p_.epsilon);
     for (const auto& b : layout) {
       if (!b.trainable) continue;
       const auto g = grad.segment(b.offset, b.size).array();
