@@ -37,7 +37,7 @@ lif_network<S, Neuron> to_lif(const rate_model<M>& m, double factor, lif_params 
                          factor;
   const array<double> tau_d = m.tau_steps(opt.use_initial_weights).array() * opt.step_seconds;
   return lif_network<S, Neuron>(w_lif.template cast<S>(), m.w_in.template cast<S>(),
-                        (m.w_out.template cast<double>() / factor).template cast<S>(), tau_d.template cast<S>(), p);
+                                (m.w_out.template cast<double>() / factor).template cast<S>(), tau_d.template cast<S>(), p);
 }
 
 }  // namespace spikernn

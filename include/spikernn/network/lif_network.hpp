@@ -1,8 +1,9 @@
 // The integrate-and-fire network a rate RNN converts into (spec §4): the per-step order of the
-// original MATLAB code, the neuron a policy (leaky by default, quadratic as in the paper's SI), event-driven spike propagation (only the columns of units that
-// fired are added), double- or single-exponential synapses, optional stimulation of chosen
-// units, and recording chosen by the caller. It can run a whole trial or be driven one step at
-// a time by a host simulator (set_input / step / read), with no allocation per step.
+// original MATLAB code, the neuron a policy (leaky by default, quadratic as in the paper's SI),
+// event-driven spike propagation (only the columns of units that fired are added), double- or
+// single-exponential synapses, optional stimulation of chosen units, and recording chosen by
+// the caller. It can run a whole trial or be driven one step at a time by a host simulator
+// (set_input / step / read), with no allocation per step.
 #pragma once
 
 #include "spikernn/core/error.hpp"
