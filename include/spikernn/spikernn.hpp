@@ -28,6 +28,8 @@
 #include "spikernn/task/xor.hpp"
 #include "spikernn/task/mante.hpp"
 #include "spikernn/task/mante_port.hpp"
+#include "spikernn/task/sine_patterns.hpp"
+#include "spikernn/task/sequential_mnist.hpp"
 #include "spikernn/task/registry.hpp"
 #include "spikernn/train/parameters.hpp"
 #include "spikernn/train/loss.hpp"
