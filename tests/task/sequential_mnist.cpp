@@ -89,6 +89,12 @@ TEST_CASE("sequential_mnist: batches and subsets keep labels with their images")
   CHECK(us[1] == set.input(0));
   CHECK(ls == std::vector<int>{1, 0, 1});
 
+  const auto samples = set.samples();  // the training form: every input with its digit
+  REQUIRE(samples.size() == 10);
+  CHECK(samples[7].u == set.input(7));
+  CHECK(samples[7].label == set.label(7));
+  CHECK(samples[0].z.size() == 0);
+
   const auto head = set.first(4);
   CHECK(head.size() == 4);
   CHECK(head.label(3) == set.label(3));

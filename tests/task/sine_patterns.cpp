@@ -16,6 +16,10 @@ TEST_CASE("sine_patterns: six sequences of 100 steps at dt 0.05 ms as spec A.7")
   const sine_patterns task{};
   CHECK(task.size() == 6);
   CHECK(task.n_steps() == 100);
+  const auto samples = task.samples();  // the training form: (input, target) pairs
+  REQUIRE(samples.size() == 6);
+  CHECK(samples[4].u == task.input(4));
+  CHECK(samples[4].z == task.target(4));
   CHECK(task.n_inputs() == 1);
   CHECK(task.n_outputs() == 1);
   CHECK(task.time(0) == 0.0);

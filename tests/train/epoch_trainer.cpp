@@ -1,4 +1,5 @@
 #include <spikernn/network/glifr_network.hpp>
+#include <spikernn/task/sine_patterns.hpp>
 #include <spikernn/train/epoch_trainer.hpp>
 
 #include "../support.hpp"
@@ -157,4 +158,16 @@ TEST_CASE("epoch_trainer: classification reports accuracy - bad options are refu
   CHECK(refused([&] { fit(m, std::span<const sequence_sample>(data), opt, {.epochs = 0}); }) == "epochs");
   CHECK(refused([&] { fit(m, std::span<const sequence_sample>(data), opt, {.batch = 0}); }) == "batch");
   CHECK(refused([&] { fit(m, std::span<const sequence_sample>(), opt, {}); }) == "dataset");
+}
+
+TEST_CASE("epoch_trainer: the README's GLIFR example runs") {
+  namespace sk = spikernn;
+  sk::sine_patterns sines{};
+  auto data = sines.samples();
+  sk::glifr_network<float> net(sk::glifr_variant_params(sk::glifr_variant::l_het_a, {.n = 16}), sk::seed{1});
+  sk::adam opt({.lr = 1e-4, .form = sk::adam_form::pytorch});
+  auto fit = sk::fit(net, std::span<const sk::sequence_sample>(data), opt, {.epochs = 2, .batch = 2});
+  CHECK(fit.losses.size() == 2);
+  CHECK(std::isfinite(fit.losses.back()));
+  CHECK(opt.steps() == 6);
 }

@@ -12,6 +12,7 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
+#include "spikernn/task/task.hpp"
 #include "spikernn/io/idx.hpp"
 
 #include <array>
@@ -129,6 +130,16 @@ class sequential_mnist {
     matrix<double> u;
     input(i, u);
     return u;
+  }
+
+  /// Every trial as a training sample (input sequence, digit), for fit().
+  std::vector<sequence_sample> samples() const {
+    std::vector<sequence_sample> s(size());
+    for (std::size_t i = 0; i < size(); ++i) {
+      input(i, s[i].u);
+      s[i].label = label(i);
+    }
+    return s;
   }
 
   /// The inputs of several trials, e.g. one batch for glifr_network::forward.

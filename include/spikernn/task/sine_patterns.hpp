@@ -9,6 +9,7 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
+#include "spikernn/task/task.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -92,6 +93,12 @@ class sine_patterns {
   /// All inputs in pattern order: one batch of every pattern for glifr_network::forward.
   const std::vector<matrix<double>>& inputs() const noexcept { return inputs_; }
   const std::vector<matrix<double>>& targets() const noexcept { return targets_; }
+  /// The dataset as training samples (input, target) in pattern order, for fit().
+  std::vector<sequence_sample> samples() const {
+    std::vector<sequence_sample> s(size());
+    for (std::size_t i = 0; i < size(); ++i) s[i] = {inputs_[i], targets_[i], -1};
+    return s;
+  }
 
   /// Mean squared error of a 1 × T output of pattern i over all steps (F.mse_loss). The v2021
   /// test metric sums it over the patterns, v2022 averages it.

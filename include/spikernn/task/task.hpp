@@ -26,6 +26,14 @@ struct trial {
   index_t n_steps() const { return u.cols(); }
 };
 
+/// One sample of a fixed dataset trained in mini-batches (GLIFR's tasks): the input
+/// (n_in × T), and either a target sequence (n_out × T, regression) or a class (classification).
+struct sequence_sample {
+  matrix<double> u;
+  matrix<double> z;
+  int label = -1;
+};
+
 /// A task: names itself, generates trials from a stream, and judges a rate output sequence
 /// (T − 1 values, o_1 … o_{T−1}) by its training-evaluation rule (spec §2.5).
 template <class T>

@@ -8,6 +8,7 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
+#include "spikernn/task/task.hpp"  // sequence_sample
 
 #include <cmath>
 #include <span>
@@ -19,14 +20,6 @@ namespace spikernn {
 enum class sequence_loss { mse, cross_entropy_last };
 
 inline std::string_view to_string(sequence_loss l) { return l == sequence_loss::mse ? "mse" : "cross_entropy_last"; }
-
-/// One sample of a fixed dataset: the input (n_in × T), and either a target sequence (n_out × T,
-/// for mse) or a class in [0, n_out) (for cross_entropy_last).
-struct sequence_sample {
-  matrix<double> u;
-  matrix<double> z;
-  int label = -1;
-};
 
 /// Mean squared error over everything; `o` is n_out × (T·B) time-major, samples[b].z n_out × T.
 template <class S>
