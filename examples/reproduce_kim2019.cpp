@@ -52,6 +52,7 @@ struct paper_value {
 struct options {
   std::string figure = "all", out = "kim2019";
   int m = 10, n = 250, threads = 0, n_trials = 6000, search_trials = 100, eval_trials = 100;
+  long min_trials = 0;  ///< train at least this many trials before the stop rule may end training
   std::uint64_t first_seed = 1;
 };
 
@@ -77,7 +78,9 @@ network_result run_network(const condition& c, std::uint64_t seed, const options
   network_result r{.condition = c.name, .seed = seed};
   const sk::go_nogo task{};
   sk::rate_rnn<float, Act, sk::dale> net({.n = o.n, .taus = c.taus}, sk::seed{seed});
-  const auto fit = sk::train(net, task, sk::adam{}, sk::kim2019_stop(task), {.n_trials = o.n_trials, .seed = sk::seed{seed}});
+  auto stop = sk::kim2019_stop(task);
+  stop.min_trials = std::max(stop.min_trials, o.min_trials);
+  const auto fit = sk::train(net, task, sk::adam{}, stop, {.n_trials = o.n_trials, .seed = sk::seed{seed}});
   r.rate_success = fit.success;
   r.trials = fit.success ? fit.trials_to_criterion : o.n_trials;
   r.rate_perf = fit.last_eval.perf_mean;
@@ -218,6 +221,9 @@ int main(int argc, char** argv) {
   app.add_option("--N", o.n, "Units per network")->capture_default_str();
   app.add_option("--threads", o.threads, "Networks in parallel (0: all cores); results do not depend on it")->capture_default_str();
   app.add_option("--n_trials", o.n_trials, "Training trials allowed per network")->capture_default_str();
+  app.add_option("--min_trials", o.min_trials,
+                 "Train at least this many trials before the stop rule may end training (the original: 1500 for Go-NoGo)")
+      ->capture_default_str();
   app.add_option("--search_trials", o.search_trials, "Trials per scaling factor in the search")->capture_default_str();
   app.add_option("--eval_trials", o.eval_trials, "Fresh trials at the chosen factor")->capture_default_str();
   app.add_option("--seed", o.first_seed, "Seed of the first network (network i uses seed + i)")->capture_default_str();
@@ -229,6 +235,7 @@ int main(int argc, char** argv) {
     sk::require(o.n > 0, "N", "a positive number of units");
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     sk::require(o.n_trials > 0 && o.search_trials > 0 && o.eval_trials > 0, "n_trials", "positive trial counts");
+    sk::require(o.min_trials >= 0 && o.min_trials < o.n_trials, "min_trials", "a trial count below n_trials");
     const bool fig7 = o.figure != "5", fig5 = o.figure != "7";
     const condition sigmoid{"sigmoid", "sigmoid", "sigmoid", {4, 10}}, softplus{"softplus", "softplus", "softplus", {4, 10}},
         relu{"clipped_relu", "clipped ReLU", "clipped_relu", {4, 10}}, fixed{"fixed_35ms", "fixed 35 ms", "sigmoid", {7}},
@@ -275,7 +282,8 @@ int main(int argc, char** argv) {
     std::ostringstream md;
     md << "# Kim, Li & Sejnowski 2019, reproduced with spikernn\n\nM = " << o.m << " networks per condition (seeds "
        << o.first_seed << "–" << o.first_seed + std::uint64_t(o.m) - 1 << "), N = " << o.n << ", Go-NoGo, up to "
-       << o.n_trials << " training trials; search over 20:5:75 (sigmoid) or 4:2:26 (softplus, clipped ReLU) with "
+       << o.n_trials << " training trials" << (o.min_trials > 0 ? " (at least " + std::to_string(o.min_trials) + ")" : "")
+       << "; search over 20:5:75 (sigmoid) or 4:2:26 (softplus, clipped ReLU) with "
        << o.search_trials << " trials per factor; fresh evaluation " << o.eval_trials << " trials. Accuracies are over "
        << "the networks that met the training criterion. Wall time " << fmt("%.0f", wall) << " s on "
        << sk::thread_count(o.threads) << " threads.\n\n";

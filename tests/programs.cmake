@@ -62,7 +62,7 @@ add_test(NAME program.reproduce_kim2019
           --out ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
 set_tests_properties(program.reproduce_kim2019 PROPERTIES
   PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: ")
-foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1")
+foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=--min_trials 7000")
   string(REPLACE "=" ";" _parts "${_case}")
   list(GET _parts 0 _flag)
   list(GET _parts 1 _args)
