@@ -4,6 +4,8 @@
 #include <Eigen/Core>
 
 #include <concepts>
+#include <span>
+#include <vector>
 
 namespace spikernn {
 
@@ -21,5 +23,13 @@ using index_t = Eigen::Index;
 /// The scalar types a network can be instantiated with.
 template <class S>
 concept real_scalar = std::same_as<S, float> || std::same_as<S, double>;
+
+/// Pointers to a batch of input matrices: the form the sequence models' forward() takes.
+inline std::vector<const matrix<double>*> input_pointers(std::span<const matrix<double>> inputs) {
+  std::vector<const matrix<double>*> ptrs;
+  ptrs.reserve(inputs.size());
+  for (const auto& u : inputs) ptrs.push_back(&u);
+  return ptrs;
+}
 
 }  // namespace spikernn

@@ -278,9 +278,7 @@ class glifr_network {
 
   /// The same for a vector of input matrices.
   void forward(std::span<const matrix<double>> inputs, tape& tp) const {
-    std::vector<const matrix<double>*> ptrs;
-    ptrs.reserve(inputs.size());
-    for (const auto& u : inputs) ptrs.push_back(&u);
+    const auto ptrs = input_pointers(inputs);
     forward(std::span<const matrix<double>* const>(ptrs), tp);
   }
 
