@@ -76,3 +76,20 @@ add_test(NAME program.every_option
   COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DSEARCH=$<TARGET_FILE:spikernn-search>
           -DEVAL=$<TARGET_FILE:spikernn-eval> -DOUT=${CMAKE_CURRENT_BINARY_DIR}/every_option
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/options.cmake)
+
+# The GLIFR paper's network types on its tasks: files a Python user reads, and refusals by name.
+if(SPIKERNN_SYSTEM_PYTHON)
+  add_test(NAME program.glifr
+    COMMAND ${CMAKE_COMMAND} -DGLIFR=$<TARGET_FILE:spikernn-glifr> -DPYTHON=${SPIKERNN_SYSTEM_PYTHON}
+            -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/glifr
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/glifr.cmake)
+endif()
+foreach(_case "task=--task cifar" "types=--types Hom,GRU" "version=--version 2020" "runs=--runs 0" "sigma_v=--sigma_v 0"
+              "data=--task lmnist --data ${CMAKE_CURRENT_BINARY_DIR}/missing_data_folder")
+  string(REPLACE "=" ";" _parts "${_case}")
+  list(GET _parts 0 _flag)
+  list(GET _parts 1 _args)
+  separate_arguments(_args UNIX_COMMAND "${_args}")
+  add_test(NAME program.glifr_refuses_${_flag} COMMAND spikernn-glifr ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
+  set_tests_properties(program.glifr_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-glifr: .*${_flag}")
+endforeach()

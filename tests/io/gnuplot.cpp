@@ -51,3 +51,33 @@ TEST_CASE("gnuplot: category labels on x and fixed ranges go into the script") {
   CHECK(g.str().find("set xrange [0.500000:2.500000]") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("gnuplot: panels share one data file and one script, each panel undoing the last one's settings") {
+  const auto dir = fs::temp_directory_path() / "spikernn_gnuplot_panels";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  io::figure a{"loss", "epoch", "loss", {{"train", {1, 2}, {1.0, 0.5}}, {"test", {1, 2}, {1.2, 0.7}}}};
+  a.log_y = true;
+  a.yrange = {0.1, 2};
+  const io::figure b{"accuracy", "epoch", "fraction", {{"test", {1, 2}, {0.8, 0.9}, "points"}}};
+  const bool rendered = io::plot_panels(dir / "panels", {a, b}, 2, "run 1", 1000, 400);
+  std::ifstream dat(dir / "panels.dat"), gp(dir / "panels.gp");
+  std::stringstream d, g;
+  d << dat.rdbuf();
+  g << gp.rdbuf();
+  const std::string script = g.str();
+  CHECK(d.str().find("# train") < d.str().find("# test"));
+  CHECK(script.find("set multiplot layout 1,2 title \"run 1\"") != std::string::npos);
+  // the second panel's series is the data file's third block, and it is drawn on a reset axis
+  CHECK(script.find("index 2 using 1:2 with points title \"test\"") != std::string::npos);
+  const auto second = script.find("set title \"accuracy\"");
+  REQUIRE(second != std::string::npos);
+  CHECK(script.find("unset logscale y", second) != std::string::npos);
+  CHECK(script.find("set yrange [*:*]", second) != std::string::npos);
+  CHECK(script.find("unset multiplot") != std::string::npos);
+  CHECK(fs::exists(dir / "panels.png") == rendered);
+  CHECK(rendered == io::gnuplot_available());
+  CHECK_THROWS_AS(io::plot_panels(dir / "none", {}, 2, "t", 100, 100), invalid_parameter);
+  CHECK_THROWS_AS(io::plot_panels(dir / "cols", {a}, 0, "t", 100, 100), invalid_parameter);
+  fs::remove_all(dir);
+}

@@ -17,6 +17,8 @@ template <class S>
 using row_vector = Eigen::Matrix<S, 1, Eigen::Dynamic>;
 template <class S>
 using array = Eigen::Array<S, Eigen::Dynamic, 1>;
+template <class S>
+using array2d = Eigen::Array<S, Eigen::Dynamic, Eigen::Dynamic>;
 
 using index_t = Eigen::Index;
 

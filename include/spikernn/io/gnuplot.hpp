@@ -46,48 +46,95 @@ inline void write_checked(const std::filesystem::path& path, const std::string& 
 /// Whether `gnuplot` is on the PATH.
 inline bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
-/// Writes <stem>.dat and <stem>.gp and, with gnuplot, renders <stem>.png. Returns whether the
-/// PNG was rendered.
-inline bool plot(const std::filesystem::path& stem, const figure& fig) {
-  for (const auto& s : fig.lines)
-    require(s.x.size() == s.y.size(), "series '" + s.title + "'", "as many x as y values");
-  const auto dat = std::filesystem::path(stem).concat(".dat");
-  const auto gp = std::filesystem::path(stem).concat(".gp");
-  const auto png = std::filesystem::path(stem).concat(".png");
+namespace detail {
+/// The data of `figs`' series, one gnuplot "index" block each (two blank lines apart), in order.
+inline std::string data_blocks(const std::vector<figure>& figs) {
   std::string data;
-  for (const auto& s : fig.lines) {  // one block per series, separated by two blank lines (gnuplot's "index")
-    data += "# " + s.title + "\n";
-    for (std::size_t i = 0; i < s.x.size(); ++i) data += std::to_string(s.x[i]) + " " + std::to_string(s.y[i]) + "\n";
-    data += "\n\n";
-  }
-  detail::write_checked(dat, data);
-  std::string script = "set terminal pngcairo noenhanced size " + std::to_string(fig.width) + "," + std::to_string(fig.height) +
-                       " font \"sans,11\"\nset output " + detail::quoted(png.filename().string()) +
-                       "\nset title " + detail::quoted(fig.title) + "\nset xlabel " + detail::quoted(fig.xlabel) +
-                       "\nset ylabel " + detail::quoted(fig.ylabel) + "\nset key outside right\nset grid\n";
+  for (const auto& fig : figs)
+    for (const auto& s : fig.lines) {
+      require(s.x.size() == s.y.size(), "series '" + s.title + "'", "as many x as y values");
+      data += "# " + s.title + "\n";
+      for (std::size_t i = 0; i < s.x.size(); ++i) data += std::to_string(s.x[i]) + " " + std::to_string(s.y[i]) + "\n";
+      data += "\n\n";
+    }
+  return data;
+}
+
+/// The commands that draw one panel whose series start at data block `first_index`; in a
+/// multiplot (`reset`) the settings a previous panel may have made are undone first.
+inline std::string panel_script(const figure& fig, const std::string& dat, std::size_t first_index, bool reset) {
+  std::string script = "set title " + quoted(fig.title) + "\nset xlabel " + quoted(fig.xlabel) + "\nset ylabel " +
+                       quoted(fig.ylabel) + "\n";
   if (fig.log_y) script += "set logscale y\n";
+  else if (reset) script += "unset logscale y\n";
   if (!fig.xtics.empty()) {
     script += "set xtics (";
     for (std::size_t k = 0; k < fig.xtics.size(); ++k)
-      script += std::string(k ? ", " : "") + detail::quoted(fig.xtics[k].second) + " " + std::to_string(fig.xtics[k].first);
+      script += std::string(k ? ", " : "") + quoted(fig.xtics[k].second) + " " + std::to_string(fig.xtics[k].first);
     script += ")\n";
+  } else if (reset) {
+    script += "set xtics autofreq\n";
   }
   const auto range = [&](const char* axis, std::pair<double, double> r) {
-    if (r.first < r.second) script += std::string("set ") + axis + "range [" + std::to_string(r.first) + ":" + std::to_string(r.second) + "]\n";
+    if (r.first < r.second)
+      script += std::string("set ") + axis + "range [" + std::to_string(r.first) + ":" + std::to_string(r.second) + "]\n";
+    else if (reset)
+      script += std::string("set ") + axis + "range [*:*]\n";
   };
   range("x", fig.xrange);
   range("y", fig.yrange);
   script += "plot ";
   for (std::size_t k = 0; k < fig.lines.size(); ++k)
-    script += std::string(k ? ", \\\n     " : "") + detail::quoted(dat.filename().string()) + " index " +
-              std::to_string(k) + " using 1:2 with " + fig.lines[k].style + " title " + detail::quoted(fig.lines[k].title);
-  script += "\n";
-  detail::write_checked(gp, script);
+    script += std::string(k ? ", \\\n     " : "") + quoted(dat) + " index " + std::to_string(first_index + k) +
+              " using 1:2 with " + fig.lines[k].style + " title " + quoted(fig.lines[k].title);
+  return script + "\n";
+}
+
+}  // namespace detail
+
+namespace detail {
+/// Writes <stem>.dat (every panel's series) and <stem>.gp, then renders <stem>.png when gnuplot
+/// is there; `layout` is "" for one plot or gnuplot's multiplot layout clause.
+inline bool render(const std::filesystem::path& stem, const std::vector<figure>& panels, int width, int height,
+                   const std::string& layout) {
+  const auto dat = std::filesystem::path(stem).concat(".dat");
+  const auto gp = std::filesystem::path(stem).concat(".gp");
+  const auto png = std::filesystem::path(stem).concat(".png");
+  write_checked(dat, data_blocks(panels));
+  std::string script = "set terminal pngcairo noenhanced size " + std::to_string(width) + "," + std::to_string(height) +
+                       " font \"sans,11\"\nset output " + quoted(png.filename().string()) + "\nset grid\n";
+  script += layout.empty() ? "set key outside right\n" : "set key top right\nset multiplot " + layout + "\n";
+  std::size_t first = 0;
+  for (const auto& fig : panels) {
+    script += panel_script(fig, dat.filename().string(), first, !layout.empty());
+    first += fig.lines.size();
+  }
+  if (!layout.empty()) script += "unset multiplot\n";
+  write_checked(gp, script);
   if (!gnuplot_available()) return false;
   // The script names its files relative to its own folder, so it also runs by hand from there.
-  const std::string cmd = "cd " + detail::quoted(std::filesystem::absolute(gp).parent_path().string()) +
-                          " && gnuplot " + detail::quoted(gp.filename().string()) + " 2>/dev/null";
+  const std::string cmd = "cd " + quoted(std::filesystem::absolute(gp).parent_path().string()) + " && gnuplot " +
+                          quoted(gp.filename().string()) + " 2>/dev/null";
   return std::system(cmd.c_str()) == 0 && std::filesystem::exists(png);
+}
+}  // namespace detail
+
+/// Writes <stem>.dat and <stem>.gp and, with gnuplot, renders <stem>.png. Returns whether the
+/// PNG was rendered.
+inline bool plot(const std::filesystem::path& stem, const figure& fig) {
+  return detail::render(stem, {fig}, fig.width, fig.height, "");
+}
+
+/// Several figures as panels of one image, `columns` per row, under a common title: one .dat,
+/// one .gp, one .png. Each panel keeps its own title, labels, ranges and log scale.
+inline bool plot_panels(const std::filesystem::path& stem, const std::vector<figure>& panels, int columns,
+                        const std::string& title, int width, int height) {
+  require(!panels.empty(), "panels", "at least one figure");
+  require(columns > 0, "columns", "a positive number of columns");
+  const int rows = (static_cast<int>(panels.size()) + columns - 1) / columns;
+  return detail::render(stem, panels, width, height,
+                        "layout " + std::to_string(rows) + "," + std::to_string(columns) + " title " +
+                            detail::quoted(title));
 }
 
 }  // namespace spikernn::io

@@ -124,10 +124,15 @@ class glifr_network {
     array<S> k_m_dt;             ///< N
     matrix<S> k_j_dt, r_j;       ///< J × N
     glifr_step_constants<S> c{};
+    // the per-unit values above, thresholds and silencing broadcast over the batch: N × B each,
+    // so that every step is elementwise array arithmetic
+    array2d<S> km_b, th_b, keep_b;
+    std::vector<array2d<S>> kj_b, rj_b, aj_b;  ///< J of them
     // adjoint scratch
     matrix<S> d_v;               ///< dL/dV(t) = dL/dI_syn(t), N × (T·B)
     matrix<S> d_f, d_v_next;     ///< N × B
     std::vector<matrix<S>> d_asc_next;  ///< J of N × B
+    matrix<S> scratch;           ///< N × B
     array<S> g_thresh, g_k_m;    ///< per-unit sums, N
     matrix<S> g_k_j, g_r_j, g_a_j;  ///< J × N
   };
@@ -238,7 +243,7 @@ class glifr_network {
       require(u.cols() == T, "inputs", "every trial of a batch with the same length");
     }
     resize_tape(tp, T, B);
-    const index_t N = p_.n, J = p_.n_asc, d = p_.delay;
+    const index_t J = p_.n_asc, d = p_.delay;
     for (index_t b = 0; b < B; ++b) {
       const matrix<double>& u = *inputs[static_cast<std::size_t>(b)];
       for (index_t t = 0; t < T; ++t) tp.x.col(t * B + b) = u.col(t).template cast<S>();
@@ -247,30 +252,34 @@ class glifr_network {
     tp.k_j_dt = trans_k_j().unaryExpr([](S th) { return glifr_decay_factor(th); });
     tp.r_j = trans_r_j().unaryExpr([](S th) { return glifr_asc_r(th); });
     tp.c = p_.neuron.template step<S>();
-    const auto th = thresh();
-    const auto aj = a_j();
-
+    broadcast_per_unit(tp);
     tp.syn.noalias() = w_in() * tp.x;  // the input half of A.3 step 1, all steps at once
+    // One step for all units and trials at once: the array form of glifr_asc_step,
+    // glifr_voltage_step and glifr_rate (neuron/glifr.hpp, whose scalar forms the tests hold
+    // this loop to), on N × B blocks; per-unit values are pre-broadcast to N × B.
+    const S dtt = tp.c.dt_over_tau, r_m = tp.c.r_m, i0 = tp.c.i0, v_reset = tp.c.v_reset, gain = tp.c.gain;
     for (index_t t = 0; t < T; ++t) {
       auto syn = tp.syn.middleCols(t * B, B);
       if (t >= d) syn.noalias() += w_rec() * tp.f.middleCols((t - d) * B, B);  // zero history before
-      for (index_t b = 0; b < B; ++b) {
-        const index_t col = t * B + b, prev = (t - 1) * B + b;
-        for (index_t i = 0; i < N; ++i) {
-          const S f_prev = t > 0 ? tp.f(i, prev) : S(0);
-          const S v_prev = t > 0 ? tp.v(i, prev) : S(0);
-          S asc_sum = S(0);
-          for (index_t j = 0; j < J; ++j) {
-            const S asc_prev = t > 0 ? tp.asc[j](i, prev) : S(0);
-            const S a = glifr_asc_step(asc_prev, f_prev, tp.r_j(j, i), aj(j, i), tp.k_j_dt(j, i), tp.c.dt_over_tau);
-            tp.asc[j](i, col) = a;
-            asc_sum += a;
-          }
-          const S v = glifr_voltage_step(v_prev, f_prev, tp.syn(i, col), asc_sum, tp.k_m_dt(i), tp.c);
-          tp.v(i, col) = v;
-          tp.f(i, col) = keep_(i) * glifr_rate(v, th(i), tp.c.gain);
+      auto v = tp.v.middleCols(t * B, B).array();
+      auto f = tp.f.middleCols(t * B, B).array();
+      if (t == 0) {  // every state is 0 before step 0: the ASCs stay 0, V = I_syn + k_m·dt·R·I0
+        for (index_t j = 0; j < J; ++j) tp.asc[std::size_t(j)].middleCols(0, B).setZero();
+        v = syn.array() + tp.km_b * (r_m * i0);
+      } else {
+        const auto f_prev = tp.f.middleCols((t - 1) * B, B).array();
+        const auto v_prev = tp.v.middleCols((t - 1) * B, B).array();
+        auto asc_sum = tp.scratch.array();
+        asc_sum.setConstant(i0);
+        for (std::size_t j = 0; j < std::size_t(J); ++j) {
+          const auto asc_prev = tp.asc[j].middleCols((t - 1) * B, B).array();
+          auto asc = tp.asc[j].middleCols(t * B, B).array();
+          asc = (tp.rj_b[j] * asc_prev + tp.aj_b[j]) * f_prev * dtt + (S(1) - tp.kj_b[j]) * asc_prev;
+          asc_sum += asc;
         }
+        v = syn.array() + tp.km_b * r_m * asc_sum + (S(1) - tp.km_b) * v_prev - dtt * f_prev * (v_prev - v_reset);
       }
+      f = tp.keep_b / (S(1) + (gain * (tp.th_b - v)).exp());  // logistic; exp → ∞ gives 0, as it should
     }
     tp.o.noalias() = w_out() * tp.f;
     tp.o.colwise() += b_out().col(0);
@@ -290,68 +299,62 @@ class glifr_network {
     require(d_o.rows() == p_.n_outputs && d_o.cols() == T * B, "d_o", "n_out × (T·B) output gradients");
     require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
     const glifr_step_constants<S>& c = tp.c;
-    const auto aj = a_j();
+    const S dtt = c.dt_over_tau, r_m = c.r_m, i0 = c.i0, v_reset = c.v_reset, gain = c.gain;
     tp.g_thresh.setZero();
     tp.g_k_m.setZero();
     tp.g_k_j.setZero();
     tp.g_r_j.setZero();
     tp.g_a_j.setZero();
-    const S dtt = c.dt_over_tau;
 
-    // From the last step back. At step t, with the adjoints of step t+1 complete:
+    // From the last step back, for all units and trials at once (the array form of the
+    // partials in neuron/glifr.hpp). At step t, with the adjoints of step t+1 complete:
     //   δf(t) = W_outᵀ δo(t) + W_recᵀ δV(t+d) + Σ_j δI_j(t+1) ∂I_j(t+1)/∂f(t) + δV(t+1) ∂V(t+1)/∂f(t)
     //   δV(t) = keep ⊙ δf(t) ∂f/∂V + δV(t+1) ∂V(t+1)/∂V(t)
     //   δI_j(t) = δV(t) k_m·dt·R + δI_j(t+1) ∂I_j(t+1)/∂I_j(t)
-    // δI_syn(t) = δV(t) is kept for the weight gradients (and the delayed recurrence).
+    // δI_syn(t) = δV(t) is kept for the weight gradients (and the delayed recurrence). The
+    // per-unit sums over trials (rowwise) give the intrinsic gradients.
+    auto d_f = tp.d_f.array();
+    auto d_v_next = tp.d_v_next.array();
+    auto tmp = tp.scratch.array();
     for (index_t t = T - 1; t >= 0; --t) {
       const bool has_next = t + 1 < T;
       tp.d_f.noalias() = w_out().transpose() * d_o.middleCols(t * B, B);
       if (t + d < T) tp.d_f.noalias() += w_rec().transpose() * tp.d_v.middleCols((t + d) * B, B);
-      for (index_t b = 0; b < B; ++b) {
-        const index_t col = t * B + b, prev = (t - 1) * B + b, next = (t + 1) * B + b;
-        for (index_t i = 0; i < N; ++i) {
-          const S f = tp.f(i, col), v = tp.v(i, col);
-          S d_f = tp.d_f(i, b);
-          glifr_voltage_partials<S> vp_next{};
-          if (has_next) {
-            S asc_sum_next = S(0);
-            for (index_t j = 0; j < J; ++j) {
-              asc_sum_next += tp.asc[j](i, next);
-              const auto ap = glifr_asc_step_partials(tp.asc[j](i, col), f, tp.r_j(j, i), aj(j, i), tp.k_j_dt(j, i), dtt);
-              d_f += tp.d_asc_next[j](i, b) * ap.d_f_prev;
-            }
-            vp_next = glifr_voltage_step_partials(v, f, asc_sum_next, tp.k_m_dt(i), c);
-            d_f += tp.d_v_next(i, b) * vp_next.d_f_prev;
-          }
-          const S d_v_rate = keep_(i) * d_f * glifr_rate_slope(f, c.gain);
-          const S d_v = d_v_rate + (has_next ? tp.d_v_next(i, b) * vp_next.d_v_prev : S(0));
-          tp.g_thresh(i) -= d_v_rate;
+      const auto f = tp.f.middleCols(t * B, B).array();
+      const auto v = tp.v.middleCols(t * B, B).array();
+      if (has_next) {
+        for (std::size_t j = 0; j < std::size_t(J); ++j)
+          d_f += tp.d_asc_next[j].array() * (tp.rj_b[j] * tp.asc[j].middleCols(t * B, B).array() + tp.aj_b[j]) * dtt;
+        d_f -= d_v_next * dtt * (v - v_reset);
+      }
+      auto d_v = tp.d_v.middleCols(t * B, B).array();
+      d_v = tp.keep_b * d_f * gain * f * (S(1) - f);  // the rate's share, δV_th = −it
+      tp.g_thresh -= d_v.rowwise().sum();
+      if (has_next) d_v += d_v_next * (S(1) - tp.km_b - dtt * f);
 
-          // Partials of step t itself (previous state t−1, zero before step 0).
-          const S f_prev = t > 0 ? tp.f(i, prev) : S(0);
-          const S v_prev = t > 0 ? tp.v(i, prev) : S(0);
-          S asc_sum = S(0);
-          for (index_t j = 0; j < J; ++j) asc_sum += tp.asc[j](i, col);
-          const auto vp = glifr_voltage_step_partials(v_prev, f_prev, asc_sum, tp.k_m_dt(i), c);
-          tp.g_k_m(i) += d_v * vp.d_k_m_dt;
-          for (index_t j = 0; j < J; ++j) {
-            S d_asc = d_v * vp.d_asc_sum;
-            if (has_next) {
-              const auto ap_next =
-                  glifr_asc_step_partials(tp.asc[j](i, col), f, tp.r_j(j, i), aj(j, i), tp.k_j_dt(j, i), dtt);
-              d_asc += tp.d_asc_next[j](i, b) * ap_next.d_asc_prev;
-            }
-            const S asc_prev = t > 0 ? tp.asc[j](i, prev) : S(0);
-            const auto ap = glifr_asc_step_partials(asc_prev, f_prev, tp.r_j(j, i), aj(j, i), tp.k_j_dt(j, i), dtt);
-            tp.g_k_j(j, i) += d_asc * ap.d_k_dt;
-            tp.g_r_j(j, i) += d_asc * ap.d_r;
-            tp.g_a_j(j, i) += d_asc * ap.d_a;
-            tp.d_asc_next[j](i, b) = d_asc;
-          }
-          tp.d_v(i, col) = d_v;
-          tp.d_v_next(i, b) = d_v;
+      // Partials of step t itself (previous state t−1, zero before step 0).
+      tmp.setConstant(i0);  // ΣI_j(t) + I0, for ∂V/∂(k_m·dt)
+      for (std::size_t j = 0; j < std::size_t(J); ++j) tmp += tp.asc[j].middleCols(t * B, B).array();
+      if (t > 0) {
+        tp.g_k_m += (d_v * (r_m * tmp - tp.v.middleCols((t - 1) * B, B).array())).rowwise().sum();
+      } else {
+        tp.g_k_m += (d_v * (r_m * tmp)).rowwise().sum();
+      }
+      for (std::size_t j = 0; j < std::size_t(J); ++j) {
+        auto d_asc = tp.d_asc_next[j].array();  // becomes δI_j(t)
+        if (has_next)
+          d_asc = d_v * tp.km_b * r_m + d_asc * (tp.rj_b[j] * f * dtt + S(1) - tp.kj_b[j]);
+        else
+          d_asc = d_v * tp.km_b * r_m;
+        if (t > 0) {  // before step 0 the ASCs and rates are 0, and so are these partials
+          const auto asc_prev = tp.asc[j].middleCols((t - 1) * B, B).array();
+          const auto f_prev = tp.f.middleCols((t - 1) * B, B).array();
+          tp.g_k_j.row(index_t(j)).array() -= (d_asc * asc_prev).rowwise().sum().transpose();
+          tp.g_r_j.row(index_t(j)).array() += (d_asc * asc_prev * f_prev).rowwise().sum().transpose() * dtt;
+          tp.g_a_j.row(index_t(j)).array() += (d_asc * f_prev).rowwise().sum().transpose() * dtt;
         }
       }
+      d_v_next = d_v;
     }
 
     // Weights, each as one product over all steps: δI_syn = δV.
@@ -405,6 +408,21 @@ class glifr_network {
     theta_ = vector<S>::Zero(offset);
   }
 
+  void broadcast_per_unit(tape& tp) const {
+    const index_t B = tp.batch, J = p_.n_asc;
+    tp.km_b = tp.k_m_dt.replicate(1, B);
+    tp.th_b = thresh().array().replicate(1, B);
+    tp.keep_b = keep_.replicate(1, B);
+    tp.kj_b.resize(std::size_t(J));
+    tp.rj_b.resize(std::size_t(J));
+    tp.aj_b.resize(std::size_t(J));
+    for (index_t j = 0; j < J; ++j) {
+      tp.kj_b[std::size_t(j)] = tp.k_j_dt.row(j).transpose().array().replicate(1, B);
+      tp.rj_b[std::size_t(j)] = tp.r_j.row(j).transpose().array().replicate(1, B);
+      tp.aj_b[std::size_t(j)] = a_j().row(j).transpose().array().replicate(1, B);
+    }
+  }
+
   void resize_tape(tape& tp, index_t T, index_t B) const {
     const index_t N = p_.n, J = p_.n_asc;
     tp.steps = T;
@@ -418,6 +436,7 @@ class glifr_network {
     tp.o.resize(p_.n_outputs, T * B);
     tp.d_v.resize(N, T * B);
     tp.d_f.resize(N, B);
+    tp.scratch.resize(N, B);
     tp.d_v_next.resize(N, B);
     tp.d_asc_next.resize(static_cast<std::size_t>(J));
     for (auto& a : tp.d_asc_next) a.resize(N, B);
