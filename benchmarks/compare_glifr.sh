@@ -51,9 +51,8 @@
 # printed.  spikernn does not use OpenBLAS (Eigen kernels).
 set -euo pipefail
 
-PY=/usr/bin/python3
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
+source "$SCRIPT_DIR/common.sh"
 
 BUILD_DIR=build
 REPEATS=7
@@ -100,33 +99,15 @@ done
 
 BENCH="$BUILD_DIR/benchmarks/bench_glifr"
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/compare_glifr.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+make_tmp compare_glifr
 
 # ---------------------------------------------------------------- prerequisites
-if [[ -z "$CPP_JSON" && ! -x "$BENCH" ]]; then
-    echo "error: C++ benchmark binary not found: $BENCH" >&2
-    echo "       build it first, e.g.: cmake -S . -B $BUILD_DIR -DCMAKE_BUILD_TYPE=Release && cmake --build $BUILD_DIR --target bench_glifr" >&2
-    exit 2
-fi
-if [[ ! -x "$PY" ]]; then
-    echo "error: $PY not found (the PyTorch side needs Debian's python3 with python3-torch)" >&2
-    exit 2
-fi
-if [[ -z "$PT_JSON" ]] && ! "$PY" -c 'import torch, numpy' 2>/dev/null; then
-    echo "error: $PY cannot import torch and numpy; install them with: apt-get install -y python3-torch python3-numpy libopenblas0-pthread" >&2
-    exit 2
-fi
-if [[ -z "$PT_JSON" && ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
-    echo "warning: $OPENBLAS_DIR/libblas.so.3 missing (apt-get install -y libopenblas0-pthread);" >&2
-    echo "         PyTorch will use whatever libblas.so.3 the system provides" >&2
-fi
+require_bench "$BENCH" bench_glifr
+require_torch numpy
 
 run_pytorch() {  # $1 = output file, rest = extra args
     local out="$1"; shift
-    env LD_LIBRARY_PATH="$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-        OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-        "$PY" "$SCRIPT_DIR/glifr_pytorch.py" --threads 1 "$@" > "$out" \
+    with_blas "$OPENBLAS_DIR" "$PY" "$SCRIPT_DIR/glifr_pytorch.py" --threads 1 "$@" > "$out" \
         || { echo "error: glifr_pytorch.py failed" >&2; exit 1; }
 }
 

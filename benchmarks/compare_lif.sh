@@ -47,8 +47,8 @@
 # 1 on other failures.
 set -euo pipefail
 
-PY=/usr/bin/python3
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$SCRIPT_DIR/common.sh"
 
 BUILD_DIR=build
 MODEL=""
@@ -102,15 +102,10 @@ fi
 BENCH="$BUILD_DIR/benchmarks/bench_lif"
 TRAIN_EXE="$BUILD_DIR/examples/spikernn-train"
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/compare_lif.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+make_tmp compare_lif
 
 # ---------------------------------------------------------------- prerequisites
-if [[ -z "$CPP_JSON" && ! -x "$BENCH" ]]; then
-    echo "error: C++ benchmark binary not found: $BENCH" >&2
-    echo "       build it first, e.g.: cmake -S . -B $BUILD_DIR -DCMAKE_BUILD_TYPE=Release && cmake --build $BUILD_DIR --target bench_lif" >&2
-    exit 2
-fi
+require_bench "$BENCH" bench_lif
 HAVE_PY=1
 if [[ ! -x "$PY" ]] || ! "$PY" -c 'import numpy, scipy.io' 2>/dev/null; then
     HAVE_PY=0

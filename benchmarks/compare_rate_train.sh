@@ -69,9 +69,8 @@
 # OpenBLAS.
 set -euo pipefail
 
-PY=/usr/bin/python3
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
+source "$SCRIPT_DIR/common.sh"
 REFBLAS_DIR=/usr/lib/x86_64-linux-gnu/blas
 
 BUILD_DIR=build
@@ -116,27 +115,11 @@ esac
 BENCH="$BUILD_DIR/benchmarks/bench_rate_train"
 TRAIN_EXE="$BUILD_DIR/examples/spikernn-train"
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/compare_rate_train.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+make_tmp compare_rate_train
 
 # ---------------------------------------------------------------- prerequisites
-if [[ -z "$CPP_JSON" && ! -x "$BENCH" ]]; then
-    echo "error: C++ benchmark binary not found: $BENCH" >&2
-    echo "       build it first, e.g.: cmake -S . -B $BUILD_DIR -DCMAKE_BUILD_TYPE=Release && cmake --build $BUILD_DIR --target bench_rate_train" >&2
-    exit 2
-fi
-if [[ ! -x "$PY" ]]; then
-    echo "error: $PY not found (the PyTorch side needs Debian's python3 with python3-torch)" >&2
-    exit 2
-fi
-if [[ -z "$PT_JSON" ]] && ! "$PY" -c 'import torch' 2>/dev/null; then
-    echo "error: $PY cannot import torch; install it with: apt-get install -y python3-torch libopenblas0-pthread" >&2
-    exit 2
-fi
-if [[ -z "$PT_JSON" && ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
-    echo "warning: $OPENBLAS_DIR/libblas.so.3 missing (apt-get install -y libopenblas0-pthread);" >&2
-    echo "         PyTorch will use whatever libblas.so.3 the system provides" >&2
-fi
+require_bench "$BENCH" bench_rate_train
+require_torch
 
 # ---------------------------------------------------------------- C++ side
 if [[ -z "$CPP_JSON" ]]; then
@@ -178,9 +161,7 @@ EOF
 # ---------------------------------------------------------------- PyTorch side
 run_pytorch() {  # $1 = lib dir to prepend, $2 = output file, rest = extra args
     local libdir="$1" out="$2"; shift 2
-    env LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-        OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-        "$PY" "$SCRIPT_DIR/rate_train_pytorch.py" --threads 1 "$@" > "$out" \
+    with_blas "$libdir" "$PY" "$SCRIPT_DIR/rate_train_pytorch.py" --threads 1 "$@" > "$out" \
         || { echo "error: rate_train_pytorch.py failed (LD_LIBRARY_PATH prefix $libdir)" >&2; exit 1; }
 }
 
