@@ -1,6 +1,7 @@
 #include <spikernn/network/glifr_network.hpp>
 
 #include "../support.hpp"
+#include "baseline_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,18 +14,14 @@
 #include <vector>
 
 using namespace spikernn;
+using spikernn::testing::block_error;
+using spikernn::testing::fd_check;
+using spikernn::testing::random_inputs;
+using spikernn::testing::random_targets;
 
 namespace {
 
 using net_d = glifr_network<double>;
-
-/// Random inputs, n_in × T per trial.
-std::vector<matrix<double>> random_inputs(index_t n_in, index_t T, index_t B, std::uint64_t s) {
-  rng g(seed{s}, purpose::user);
-  std::vector<matrix<double>> out;
-  for (index_t b = 0; b < B; ++b) out.push_back(matrix<double>::NullaryExpr(n_in, T, [&] { return g.uniform(-1.5, 1.5); }));
-  return out;
-}
 
 /// Intrinsic values far from the initialisation's (k·dt up to 0.6, |r| up to 0.8, |a| up to 2)
 /// so that the voltage leak, the ASCs and the rate reset all move the outputs visibly.
@@ -43,78 +40,11 @@ void strong_intrinsics(net_d& net, std::uint64_t s) {
   net.w_out() *= 3.0;
 }
 
-/// ½ Σ (o − z)² over every output, step and trial.
-double half_sse(const matrix<double>& o, const matrix<double>& z) { return 0.5 * (o - z).squaredNorm(); }
-
-struct block_error {
-  std::string name;
-  index_t compared = 0;
-  index_t above_floor = 0;  ///< entries whose gradient stands clear of the rounding floor
-  double max_rel = 0;  ///< max |analytic − numeric| / (|analytic| + |numeric|), entries well above the floor
-  double max_abs = 0;
-  bool ok = true;       ///< every entry within rtol·(|a| + |n|) + atol
-};
-
-using backward_fn = std::function<void(net_d::tape&, const matrix<double>&, vector<double>&)>;
-
-/// Central differences of ½Σ(o − z)² against the adjoint, for EVERY entry of every trainable
-/// block. Tolerance: with h = 1e-5 the truncation error O(h²·L''') was measured below 1e-9
-/// (it falls as h² down to h = 1e-6), and the rounding error of a difference of two losses is
-/// a few ε·L/h; so an entry passes when |a − n| ≤ 1e-6·(|a| + |n|) + 10·ε·max(L, 1)/h. That
-/// is 1e-6 relative on every entry whose gradient stands above the rounding floor (a 1% slip in
-/// any term is caught), and only entries below it are held to the floor.
-std::vector<block_error> fd_check(net_d& net, const std::vector<matrix<double>>& inputs, const matrix<double>& z,
-                                  const backward_fn& backward = {}) {
-  net_d::tape tp;
-  net.forward(std::span<const matrix<double>>(inputs), tp);
-  const matrix<double> d_o = tp.o - z;
-  vector<double> grad = vector<double>::Zero(net.parameters().size());
-  if (backward)
-    backward(tp, d_o, grad);
-  else
-    net.backward(tp, d_o, grad);
-  auto& theta = net.parameters();
-  const auto loss = [&] {
-    net_d::tape t2;
-    net.forward(std::span<const matrix<double>>(inputs), t2);
-    return half_sse(t2.o, z);
-  };
-  const double l0 = half_sse(tp.o, z);
-  const double h = 1e-5, rtol = 1e-6;
-  const double atol = 10 * std::numeric_limits<double>::epsilon() * std::max(l0, 1.0) / h;
-  std::vector<block_error> out;
-  for (const auto& blk : net.layout()) {
-    if (!blk.trainable) continue;
-    block_error e{blk.name};
-    for (index_t k = blk.offset; k < blk.offset + blk.size; ++k) {
-      const double saved = theta[k];
-      theta[k] = saved + h;
-      const double lp = loss();
-      theta[k] = saved - h;
-      const double lm = loss();
-      theta[k] = saved;
-      const double numeric = (lp - lm) / (2 * h), analytic = grad[k];
-      const double err = std::abs(analytic - numeric), mag = std::abs(analytic) + std::abs(numeric);
-      e.max_abs = std::max(e.max_abs, err);
-      if (mag > atol / rtol) {
-        e.max_rel = std::max(e.max_rel, err / mag);
-        ++e.above_floor;
-      }
-      if (err > rtol * mag + atol) e.ok = false;
-      ++e.compared;
-    }
-    out.push_back(e);
-  }
-  return out;
-}
-
 /// Checks that every trainable block passes and, unless `tiny_blocks` names it, has entries
 /// whose gradient stands clear of the rounding floor (so it is held to 1e-6 relative).
 void check_all_pass(net_d& net, index_t T, index_t B, std::uint64_t s, const std::vector<std::string>& tiny_blocks = {}) {
   const auto inputs = random_inputs(net.n_inputs(), T, B, s);
-  rng g(seed{s}, purpose::user, 7);
-  const matrix<double> z = matrix<double>::NullaryExpr(net.n_outputs(), T * B, [&] { return g.uniform(-1, 1); });
-  const auto res = fd_check(net, inputs, z);
+  const auto res = fd_check(net, inputs, random_targets(net, T, B, s));
   index_t expected = 0;
   for (const auto& blk : net.layout()) expected += blk.trainable ? 1 : 0;
   CHECK(index_t(res.size()) == expected);
