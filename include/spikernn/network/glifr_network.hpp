@@ -124,17 +124,16 @@ class glifr_network {
     array<S> k_m_dt;             ///< N
     matrix<S> k_j_dt, r_j;       ///< J × N
     glifr_step_constants<S> c{};
-    // the per-unit values above, thresholds and silencing broadcast over the batch: N × B each,
-    // so that every step is elementwise array arithmetic
-    array2d<S> km_b, th_b, keep_b;
-    std::vector<array2d<S>> kj_b, rj_b, aj_b;  ///< J of them
+    // per unit, one array of N per after-spike current: the rows of k_j_dt, r_j and a_j
+    std::vector<array<S>> kj, rj, aj;
+    array<S> th;                 ///< thresholds V_th, N
     // adjoint scratch
     matrix<S> d_v;               ///< dL/dV(t) = dL/dI_syn(t), N × (T·B)
     matrix<S> d_f, d_v_next;     ///< N × B
     std::vector<matrix<S>> d_asc_next;  ///< J of N × B
-    matrix<S> scratch;           ///< N × B
-    array<S> g_thresh, g_k_m;    ///< per-unit sums, N
-    matrix<S> g_k_j, g_r_j, g_a_j;  ///< J × N
+    array<S> scratch;            ///< N
+    array<S> g_thresh, g_k_m;    ///< per-unit sums over steps and trials, N
+    std::vector<array<S>> g_kj, g_rj, g_aj;  ///< J of them, N each
   };
 
   glifr_network(glifr_network_params p, seed s) : p_(std::move(p)) {
@@ -252,34 +251,39 @@ class glifr_network {
     tp.k_j_dt = trans_k_j().unaryExpr([](S th) { return glifr_decay_factor(th); });
     tp.r_j = trans_r_j().unaryExpr([](S th) { return glifr_asc_r(th); });
     tp.c = p_.neuron.template step<S>();
-    broadcast_per_unit(tp);
+    per_unit_rows(tp);
     tp.syn.noalias() = w_in() * tp.x;  // the input half of A.3 step 1, all steps at once
-    // One step for all units and trials at once: the array form of glifr_asc_step,
-    // glifr_voltage_step and glifr_rate (neuron/glifr.hpp, whose scalar forms the tests hold
-    // this loop to), on N × B blocks; per-unit values are pre-broadcast to N × B.
+    // Then step by step, one trial's column of N units at a time (contiguous, and small enough
+    // to stay in L1 cache): the array form of glifr_asc_step, glifr_voltage_step and glifr_rate
+    // (neuron/glifr.hpp, whose scalar forms the tests hold this loop to).
     const S dtt = tp.c.dt_over_tau, r_m = tp.c.r_m, i0 = tp.c.i0, v_reset = tp.c.v_reset, gain = tp.c.gain;
+    const auto km = tp.k_m_dt;
     for (index_t t = 0; t < T; ++t) {
-      auto syn = tp.syn.middleCols(t * B, B);
-      if (t >= d) syn.noalias() += w_rec() * tp.f.middleCols((t - d) * B, B);  // zero history before
-      auto v = tp.v.middleCols(t * B, B).array();
-      auto f = tp.f.middleCols(t * B, B).array();
-      if (t == 0) {  // every state is 0 before step 0: the ASCs stay 0, V = I_syn + k_m·dt·R·I0
-        for (index_t j = 0; j < J; ++j) tp.asc[std::size_t(j)].middleCols(0, B).setZero();
-        v = syn.array() + tp.km_b * (r_m * i0);
-      } else {
-        const auto f_prev = tp.f.middleCols((t - 1) * B, B).array();
-        const auto v_prev = tp.v.middleCols((t - 1) * B, B).array();
-        auto asc_sum = tp.scratch.array();
-        asc_sum.setConstant(i0);
-        for (std::size_t j = 0; j < std::size_t(J); ++j) {
-          const auto asc_prev = tp.asc[j].middleCols((t - 1) * B, B).array();
-          auto asc = tp.asc[j].middleCols(t * B, B).array();
-          asc = (tp.rj_b[j] * asc_prev + tp.aj_b[j]) * f_prev * dtt + (S(1) - tp.kj_b[j]) * asc_prev;
-          asc_sum += asc;
+      if (t >= d)  // the recurrent half of step 1; zero history before
+        tp.syn.middleCols(t * B, B).noalias() += w_rec() * tp.f.middleCols((t - d) * B, B);
+      for (index_t b = 0; b < B; ++b) {
+        const index_t c = t * B + b, p = c - B;
+        auto v = tp.v.col(c).array();
+        const auto syn = tp.syn.col(c).array();
+        if (t == 0) {  // every state is 0 before step 0: the ASCs stay 0, V = I_syn + k_m·dt·R·I0
+          for (std::size_t j = 0; j < std::size_t(J); ++j) tp.asc[j].col(c).setZero();
+          v = syn + km * (r_m * i0);
+        } else {
+          const auto f_prev = tp.f.col(p).array();
+          const auto v_prev = tp.v.col(p).array();
+          auto& asc_sum = tp.scratch;
+          asc_sum.setConstant(i0);
+          for (std::size_t j = 0; j < std::size_t(J); ++j) {
+            const auto asc_prev = tp.asc[j].col(p).array();
+            auto asc = tp.asc[j].col(c).array();
+            asc = (tp.rj[j] * asc_prev + tp.aj[j]) * f_prev * dtt + (S(1) - tp.kj[j]) * asc_prev;
+            asc_sum += asc;
+          }
+          v = syn + km * r_m * asc_sum + (S(1) - km) * v_prev - dtt * f_prev * (v_prev - v_reset);
         }
-        v = syn.array() + tp.km_b * r_m * asc_sum + (S(1) - tp.km_b) * v_prev - dtt * f_prev * (v_prev - v_reset);
+        // logistic; where exp overflows to ∞ the rate is 0, as it should be
+        tp.f.col(c).array() = keep_ / (S(1) + (gain * (tp.th - v)).exp());
       }
-      f = tp.keep_b / (S(1) + (gain * (tp.th_b - v)).exp());  // logistic; exp → ∞ gives 0, as it should
     }
     tp.o.noalias() = w_out() * tp.f;
     tp.o.colwise() += b_out().col(0);
@@ -298,63 +302,72 @@ class glifr_network {
     const index_t T = tp.steps, B = tp.batch, N = p_.n, J = p_.n_asc, d = p_.delay;
     require(d_o.rows() == p_.n_outputs && d_o.cols() == T * B, "d_o", "n_out × (T·B) output gradients");
     require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
-    const glifr_step_constants<S>& c = tp.c;
-    const S dtt = c.dt_over_tau, r_m = c.r_m, i0 = c.i0, v_reset = c.v_reset, gain = c.gain;
-    tp.g_thresh.setZero();
-    tp.g_k_m.setZero();
-    tp.g_k_j.setZero();
-    tp.g_r_j.setZero();
-    tp.g_a_j.setZero();
+    const S dtt = tp.c.dt_over_tau, r_m = tp.c.r_m, i0 = tp.c.i0, v_reset = tp.c.v_reset, gain = tp.c.gain;
+    // Frozen intrinsic blocks (Hom, FHet, …) need no sums at all.
+    const bool learn_th = layout_[4].trainable, learn_km = layout_[5].trainable;
+    const bool learn_kj = J > 0 && layout_[6].trainable, learn_rj = J > 0 && layout_[7].trainable,
+               learn_aj = J > 0 && layout_[8].trainable;
+    tp.g_thresh.setZero(N);
+    tp.g_k_m.setZero(N);
+    for (std::size_t j = 0; j < std::size_t(J); ++j) {
+      tp.g_kj[j].setZero(N);
+      tp.g_rj[j].setZero(N);
+      tp.g_aj[j].setZero(N);
+    }
+    const auto km = tp.k_m_dt;
 
-    // From the last step back, for all units and trials at once (the array form of the
-    // partials in neuron/glifr.hpp). At step t, with the adjoints of step t+1 complete:
+    // From the last step back, one trial's column at a time as in forward() (the array form of
+    // the partials in neuron/glifr.hpp). At step t, with the adjoints of step t+1 complete:
     //   δf(t) = W_outᵀ δo(t) + W_recᵀ δV(t+d) + Σ_j δI_j(t+1) ∂I_j(t+1)/∂f(t) + δV(t+1) ∂V(t+1)/∂f(t)
     //   δV(t) = keep ⊙ δf(t) ∂f/∂V + δV(t+1) ∂V(t+1)/∂V(t)
     //   δI_j(t) = δV(t) k_m·dt·R + δI_j(t+1) ∂I_j(t+1)/∂I_j(t)
-    // δI_syn(t) = δV(t) is kept for the weight gradients (and the delayed recurrence). The
-    // per-unit sums over trials (rowwise) give the intrinsic gradients.
-    auto d_f = tp.d_f.array();
-    auto d_v_next = tp.d_v_next.array();
-    auto tmp = tp.scratch.array();
+    // δI_syn(t) = δV(t) is kept for the weight gradients (and the delayed recurrence); the
+    // intrinsic partials are summed over steps and trials per unit (g_*).
     for (index_t t = T - 1; t >= 0; --t) {
       const bool has_next = t + 1 < T;
       tp.d_f.noalias() = w_out().transpose() * d_o.middleCols(t * B, B);
       if (t + d < T) tp.d_f.noalias() += w_rec().transpose() * tp.d_v.middleCols((t + d) * B, B);
-      const auto f = tp.f.middleCols(t * B, B).array();
-      const auto v = tp.v.middleCols(t * B, B).array();
-      if (has_next) {
-        for (std::size_t j = 0; j < std::size_t(J); ++j)
-          d_f += tp.d_asc_next[j].array() * (tp.rj_b[j] * tp.asc[j].middleCols(t * B, B).array() + tp.aj_b[j]) * dtt;
-        d_f -= d_v_next * dtt * (v - v_reset);
-      }
-      auto d_v = tp.d_v.middleCols(t * B, B).array();
-      d_v = tp.keep_b * d_f * gain * f * (S(1) - f);  // the rate's share, δV_th = −it
-      tp.g_thresh -= d_v.rowwise().sum();
-      if (has_next) d_v += d_v_next * (S(1) - tp.km_b - dtt * f);
-
-      // Partials of step t itself (previous state t−1, zero before step 0).
-      tmp.setConstant(i0);  // ΣI_j(t) + I0, for ∂V/∂(k_m·dt)
-      for (std::size_t j = 0; j < std::size_t(J); ++j) tmp += tp.asc[j].middleCols(t * B, B).array();
-      if (t > 0) {
-        tp.g_k_m += (d_v * (r_m * tmp - tp.v.middleCols((t - 1) * B, B).array())).rowwise().sum();
-      } else {
-        tp.g_k_m += (d_v * (r_m * tmp)).rowwise().sum();
-      }
-      for (std::size_t j = 0; j < std::size_t(J); ++j) {
-        auto d_asc = tp.d_asc_next[j].array();  // becomes δI_j(t)
-        if (has_next)
-          d_asc = d_v * tp.km_b * r_m + d_asc * (tp.rj_b[j] * f * dtt + S(1) - tp.kj_b[j]);
-        else
-          d_asc = d_v * tp.km_b * r_m;
-        if (t > 0) {  // before step 0 the ASCs and rates are 0, and so are these partials
-          const auto asc_prev = tp.asc[j].middleCols((t - 1) * B, B).array();
-          const auto f_prev = tp.f.middleCols((t - 1) * B, B).array();
-          tp.g_k_j.row(index_t(j)).array() -= (d_asc * asc_prev).rowwise().sum().transpose();
-          tp.g_r_j.row(index_t(j)).array() += (d_asc * asc_prev * f_prev).rowwise().sum().transpose() * dtt;
-          tp.g_a_j.row(index_t(j)).array() += (d_asc * f_prev).rowwise().sum().transpose() * dtt;
+      for (index_t b = 0; b < B; ++b) {
+        const index_t c = t * B + b, p = c - B;
+        auto d_f = tp.d_f.col(b).array();
+        auto d_v_next = tp.d_v_next.col(b).array();
+        const auto f = tp.f.col(c).array();
+        if (has_next) {
+          for (std::size_t j = 0; j < std::size_t(J); ++j)
+            d_f += tp.d_asc_next[j].col(b).array() * (tp.rj[j] * tp.asc[j].col(c).array() + tp.aj[j]) * dtt;
+          d_f -= d_v_next * dtt * (tp.v.col(c).array() - v_reset);
         }
+        auto d_v = tp.d_v.col(c).array();
+        d_v = keep_ * d_f * gain * f * (S(1) - f);  // the rate's share; ∂f/∂V_th = −∂f/∂V
+        if (learn_th) tp.g_thresh -= d_v;
+        if (has_next) d_v += d_v_next * (S(1) - km - dtt * f);
+
+        // Partials of step t itself (previous state t−1, zero before step 0).
+        if (learn_km) {
+          auto& drive = tp.scratch;  // ∂V/∂(k_m·dt) = R·(ΣI_j(t) + I0) − V(t−1)
+          drive.setConstant(i0);
+          for (std::size_t j = 0; j < std::size_t(J); ++j) drive += tp.asc[j].col(c).array();
+          if (t > 0)
+            tp.g_k_m += d_v * (r_m * drive - tp.v.col(p).array());
+          else
+            tp.g_k_m += d_v * (r_m * drive);
+        }
+        for (std::size_t j = 0; j < std::size_t(J); ++j) {
+          auto d_asc = tp.d_asc_next[j].col(b).array();  // becomes δI_j(t)
+          if (has_next)
+            d_asc = d_v * km * r_m + d_asc * (tp.rj[j] * f * dtt + S(1) - tp.kj[j]);
+          else
+            d_asc = d_v * km * r_m;
+          if (t > 0) {  // before step 0 the ASCs and rates are 0, and so are these partials
+            const auto asc_prev = tp.asc[j].col(p).array();
+            const auto f_prev = tp.f.col(p).array();
+            if (learn_kj) tp.g_kj[j] -= d_asc * asc_prev;
+            if (learn_rj) tp.g_rj[j] += d_asc * asc_prev * f_prev * dtt;
+            if (learn_aj) tp.g_aj[j] += d_asc * f_prev * dtt;
+          }
+        }
+        d_v_next = d_v;
       }
-      d_v_next = d_v;
     }
 
     // Weights, each as one product over all steps: δI_syn = δV.
@@ -371,14 +384,15 @@ class glifr_network {
     if (layout_[5].trainable)
       block_of(grad, 5, N, 1).array() +=
           tp.g_k_m * tp.k_m_dt.unaryExpr([](S k) { return glifr_decay_factor_slope(k); });
-    if (J > 0) {
-      if (layout_[6].trainable)
-        block_of(grad, 6, J, N).array() +=
-            tp.g_k_j.array() * tp.k_j_dt.array().unaryExpr([](S k) { return glifr_decay_factor_slope(k); });
-      if (layout_[7].trainable)
-        block_of(grad, 7, J, N).array() +=
-            tp.g_r_j.array() * tp.r_j.array().unaryExpr([](S r) { return glifr_asc_r_slope(r); });
-      if (layout_[8].trainable) block_of(grad, 8, J, N) += tp.g_a_j;
+    for (index_t j = 0; j < J; ++j) {
+      const std::size_t k = std::size_t(j);
+      if (learn_kj)
+        block_of(grad, 6, J, N).row(j).array() +=
+            (tp.g_kj[k] * tp.kj[k].unaryExpr([](S x) { return glifr_decay_factor_slope(x); })).transpose();
+      if (learn_rj)
+        block_of(grad, 7, J, N).row(j).array() +=
+            (tp.g_rj[k] * tp.rj[k].unaryExpr([](S r) { return glifr_asc_r_slope(r); })).transpose();
+      if (learn_aj) block_of(grad, 8, J, N).row(j).array() += tp.g_aj[k].transpose();
     }
   }
 
@@ -408,18 +422,17 @@ class glifr_network {
     theta_ = vector<S>::Zero(offset);
   }
 
-  void broadcast_per_unit(tape& tp) const {
-    const index_t B = tp.batch, J = p_.n_asc;
-    tp.km_b = tp.k_m_dt.replicate(1, B);
-    tp.th_b = thresh().array().replicate(1, B);
-    tp.keep_b = keep_.replicate(1, B);
-    tp.kj_b.resize(std::size_t(J));
-    tp.rj_b.resize(std::size_t(J));
-    tp.aj_b.resize(std::size_t(J));
+  /// The per-unit values of each after-spike current as arrays of N, and the thresholds.
+  void per_unit_rows(tape& tp) const {
+    const index_t J = p_.n_asc;
+    tp.th = thresh().array();
+    tp.kj.resize(std::size_t(J));
+    tp.rj.resize(std::size_t(J));
+    tp.aj.resize(std::size_t(J));
     for (index_t j = 0; j < J; ++j) {
-      tp.kj_b[std::size_t(j)] = tp.k_j_dt.row(j).transpose().array().replicate(1, B);
-      tp.rj_b[std::size_t(j)] = tp.r_j.row(j).transpose().array().replicate(1, B);
-      tp.aj_b[std::size_t(j)] = a_j().row(j).transpose().array().replicate(1, B);
+      tp.kj[std::size_t(j)] = tp.k_j_dt.row(j).transpose().array();
+      tp.rj[std::size_t(j)] = tp.r_j.row(j).transpose().array();
+      tp.aj[std::size_t(j)] = a_j().row(j).transpose().array();
     }
   }
 
@@ -436,15 +449,15 @@ class glifr_network {
     tp.o.resize(p_.n_outputs, T * B);
     tp.d_v.resize(N, T * B);
     tp.d_f.resize(N, B);
-    tp.scratch.resize(N, B);
+    tp.scratch.resize(N);
     tp.d_v_next.resize(N, B);
     tp.d_asc_next.resize(static_cast<std::size_t>(J));
     for (auto& a : tp.d_asc_next) a.resize(N, B);
     tp.g_thresh.resize(N);
     tp.g_k_m.resize(N);
-    tp.g_k_j.resize(J, N);
-    tp.g_r_j.resize(J, N);
-    tp.g_a_j.resize(J, N);
+    tp.g_kj.resize(static_cast<std::size_t>(J));
+    tp.g_rj.resize(static_cast<std::size_t>(J));
+    tp.g_aj.resize(static_cast<std::size_t>(J));
   }
 
   glifr_network_params p_;
