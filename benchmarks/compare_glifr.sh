@@ -278,7 +278,7 @@ print(f"torch {pt.get('torch_version')}; BLAS: {pt.get('blas')}")
 env = pt.get("env") or {}
 print("OPENBLAS_CORETYPE=%s OPENBLAS_L2_SIZE=%s (left as found in the environment)" % tuple(
     env.get(k) if env.get(k) is not None else "<unset>" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")))
-print(f"PyTorch delay (GLIFR, RNN): {pt.get('delay')} steps; spikernn: glifr_network_params default (20)")
+print(f"delays in steps: PyTorch GLIFR {pt.get('delay')}, RNN {pt.get('rnn_delay')}; spikernn GLIFR 20 (glifr_network_params default), RNN 1 (v2021)")
 missing = [c for c in cases if c not in cpp]
 if missing:
     print("note: no spikernn result for: " + ", ".join(missing))

@@ -324,7 +324,7 @@ run_result train_network(Model& model, const std::string& type, int run, sk::see
   std::vector<double> test_epochs, test_losses, test_accuracies, train_accuracies;
   const auto evaluate = [&] { return sk::evaluate_sequences(model, std::span<const sk::sequence_sample>(d.test), loss, 256); };
 
-  // Between epochs: σ_V for the next epoch, the test curve, a line of progress.
+  // Between epochs: the test curve, a line of progress, σ_V for the next epoch.
   struct observer {
     Model& model;
     const options& o;
@@ -337,8 +337,6 @@ run_result train_network(Model& model, const std::string& type, int run, sk::see
     std::string name;
     void on_epoch(const sk::epoch_progress& p) {
       train_accuracies.push_back(p.train_accuracy);
-      if constexpr (requires { model.set_sigma_v(1.0); })
-        if (p.epoch < p.epochs) model.set_sigma_v(sigma_v_of_epoch(o, p.epoch));
       if (p.epoch % o.eval_every == 0 || p.epoch == p.epochs) {
         const auto score = eval();
         test_epochs.push_back(p.epoch);
@@ -353,6 +351,9 @@ run_result train_network(Model& model, const std::string& type, int run, sk::see
                     p.seconds);
         std::fflush(stdout);
       }
+      // σ_V of the next epoch, after this one's test (which uses the σ_V it trained with)
+      if constexpr (requires { model.set_sigma_v(1.0); })
+        if (p.epoch < p.epochs) model.set_sigma_v(sigma_v_of_epoch(o, p.epoch));
     }
   } obs{model, o, evaluate, test_epochs, test_losses, test_accuracies, train_accuracies, print,
         type + "-" + std::to_string(run)};
