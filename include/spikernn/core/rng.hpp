@@ -36,6 +36,10 @@ enum class purpose : std::uint64_t {
   spiking_trial,
   batch_order,        ///< the shuffled order of a dataset in each epoch
   neuron_parameters,  ///< intrinsic neuron parameters (GLIFR thresholds, time constants …)
+  input_modes,        ///< the input modes ξ_in of a mode-based (low-rank) network
+  output_modes,       ///< the output modes ξ_out of a mode-based network
+  mode_scores,        ///< the mode scores λ of a mode-based network
+  spike_encoding,     ///< Bernoulli rate encoding of an input (one stream per sample)
   user = 1000,  ///< first value free for user code
 };
 
