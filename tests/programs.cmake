@@ -93,3 +93,21 @@ foreach(_case "task=--task cifar" "types=--types Hom,GRU" "version=--version 202
   add_test(NAME program.glifr_refuses_${_flag} COMMAND spikernn-glifr ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
   set_tests_properties(program.glifr_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-glifr: .*${_flag}")
 endforeach()
+
+# Spiking mode-based RNNs: files a Python user reads, and refusals by name.
+if(SPIKERNN_SYSTEM_PYTHON)
+  add_test(NAME program.smnn
+    COMMAND ${CMAKE_COMMAND} -DSMNN=$<TARGET_FILE:spikernn-smnn> -DPYTHON=${SPIKERNN_SYSTEM_PYTHON}
+            -DDATA_SCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py
+            -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/smnn_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/smnn
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/smnn.cmake)
+endif()
+foreach(_case "task=--task cifar" "N=--N 0" "P=--P three" "neuron=--neuron izhikevich" "filter=--filter triple"
+              "surrogate=--task context --rounds 1 --steps 20 --batch 2 --test_trials 2 --surrogate heaviside")
+  string(REPLACE "=" ";" _parts "${_case}")
+  list(GET _parts 0 _flag)
+  list(GET _parts 1 _args)
+  separate_arguments(_args UNIX_COMMAND "${_args}")
+  add_test(NAME program.smnn_refuses_${_flag} COMMAND spikernn-smnn ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
+  set_tests_properties(program.smnn_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-smnn: .*'${_flag}'")
+endforeach()

@@ -34,4 +34,16 @@ inline std::vector<const matrix<double>*> input_pointers(std::span<const matrix<
   return ptrs;
 }
 
+/// A view of trial b as an n_rows × T matrix inside a time-major n_rows × (T·B) matrix
+/// (column t·B + b is step t of trial b), as the sequence models' tapes store their states and outputs
+/// and their backward() takes dL/doutputs. No copy.
+template <class S>
+Eigen::Map<const matrix<S>, 0, Eigen::OuterStride<>> time_major_trial(const matrix<S>& m, index_t batch, index_t b) {
+  return {m.data() + b * m.rows(), m.rows(), m.cols() / batch, Eigen::OuterStride<>(m.rows() * batch)};
+}
+template <class S>
+Eigen::Map<matrix<S>, 0, Eigen::OuterStride<>> time_major_trial(matrix<S>& m, index_t batch, index_t b) {
+  return {m.data() + b * m.rows(), m.rows(), m.cols() / batch, Eigen::OuterStride<>(m.rows() * batch)};
+}
+
 }  // namespace spikernn

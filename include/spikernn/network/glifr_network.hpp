@@ -93,18 +93,6 @@ constexpr long glifr_matched_size(long reference, long n_in, long n_out, long n_
   return n;
 }
 
-/// A view of trial b as an n_rows × T matrix inside a time-major n_rows × (T·B) matrix
-/// (column t·B + b is step t of trial b), as the tape stores outputs, voltages and rates and as
-/// backward() takes dL/doutputs. No copy.
-template <class S>
-Eigen::Map<const matrix<S>, 0, Eigen::OuterStride<>> time_major_trial(const matrix<S>& m, index_t batch, index_t b) {
-  return {m.data() + b * m.rows(), m.rows(), m.cols() / batch, Eigen::OuterStride<>(m.rows() * batch)};
-}
-template <class S>
-Eigen::Map<matrix<S>, 0, Eigen::OuterStride<>> time_major_trial(matrix<S>& m, index_t batch, index_t b) {
-  return {m.data() + b * m.rows(), m.rows(), m.cols() / batch, Eigen::OuterStride<>(m.rows() * batch)};
-}
-
 template <real_scalar S = float>
 class glifr_network {
  public:
