@@ -32,6 +32,8 @@
 #include <spikernn/task/sine_patterns.hpp>
 #include <spikernn/train/epoch_trainer.hpp>
 
+#include "output_support.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -204,22 +206,11 @@ long trainable_count(const sk::param_layout& layout) {
   return n;
 }
 
-/// Writes a block to the MAT file and as npy/<name>.npy: the original's names and shapes.
-struct param_sink {
-  sk::io::mat_writer mat;
-  fs::path npy_dir;
-  template <class Derived>
-  void put(const std::string& name, const Eigen::MatrixBase<Derived>& m) {
-    const sk::matrix<typename Derived::Scalar> copy = m;
-    mat.write(name, copy);
-    sk::io::write_npy(npy_dir / (name + ".npy"), copy);
-  }
-};
 
 /// The trained blocks of each model under the original code's names and orientations
 /// (weight_iv is in × N, weight_lat N × N with presynaptic rows, as x·W in PyTorch); `suffix`
 /// "_init" marks the values before training.
-void put_parameters(param_sink& out, const sk::glifr_network<float>& m, const std::string& suffix) {
+void put_parameters(sk::programs::param_sink& out, const sk::glifr_network<float>& m, const std::string& suffix) {
   out.put("weight_iv" + suffix, m.w_in().transpose());
   out.put("weight_lat" + suffix, m.w_rec().transpose());
   out.put("output_weight" + suffix, m.w_out());
@@ -239,14 +230,14 @@ void put_parameters(param_sink& out, const sk::glifr_network<float>& m, const st
     out.put("r_j" + suffix, ph.r_j);
   }
 }
-void put_parameters(param_sink& out, const sk::vanilla_rnn<float>& m, const std::string& suffix) {
+void put_parameters(sk::programs::param_sink& out, const sk::vanilla_rnn<float>& m, const std::string& suffix) {
   out.put("weight_ih" + suffix, m.w_in().transpose());
   out.put("weight_lat" + suffix, m.w_rec().transpose());
   out.put("bias" + suffix, m.b_rec());
   out.put("output_weight" + suffix, m.w_out());
   out.put("output_bias" + suffix, m.b_out());
 }
-void put_parameters(param_sink& out, const sk::lstm<float>& m, const std::string& suffix) {
+void put_parameters(sk::programs::param_sink& out, const sk::lstm<float>& m, const std::string& suffix) {
   // nn.LSTMCell's own names and shapes (4N × in, 4N × N; gates i, f, g, o)
   out.put("weight_ih" + suffix, m.w_in());
   out.put("weight_hh" + suffix, m.w_rec());
@@ -386,18 +377,15 @@ run_result train_network(Model& model, const std::string& type, int run, sk::see
 
   // Files: parameters, curves, run description, figures.
   {
-    param_sink sink{sk::io::mat_writer(dir / "params.mat"), dir / "npy"};
+    sk::programs::param_sink sink{sk::io::mat_writer(dir / "params.mat"), dir / "npy"};
     put_parameters(sink, model, "");
     put_parameters(sink, initial, "_init");
-    const auto row = [](const std::vector<double>& v) {
-      return Eigen::Map<const sk::matrix<double>>(v.data(), 1, sk::index_t(v.size()));
-    };
-    sink.put("train_loss", row(fitted.losses));
-    sink.put("test_epochs", row(test_epochs));
-    sink.put("test_loss", row(test_losses));
+    sink.put("train_loss", fitted.losses);
+    sink.put("test_epochs", test_epochs);
+    sink.put("test_loss", test_losses);
     if (d.classify) {
-      sink.put("train_accuracy", row(train_accuracies));
-      sink.put("test_accuracy", row(test_accuracies));
+      sink.put("train_accuracy", train_accuracies);
+      sink.put("test_accuracy", test_accuracies);
     }
     for (std::size_t i = 0; i < outputs.size(); ++i) sink.put("output_" + std::to_string(i + 1), outputs[i]);
     sink.mat.write_string("type", type);

@@ -30,6 +30,8 @@
 #include <spikernn/train/gradient_clip.hpp>
 #include <spikernn/train/spiking_loss.hpp>
 
+#include "output_support.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -131,27 +133,13 @@ sk::mode_snn_params network_params(const options& o, const job& j) {
   return p;
 }
 
-/// Writes a block to the MAT file and to npy/<name>.npy.
-struct param_sink {
-  sk::io::mat_writer mat;
-  fs::path npy_dir;
-  template <class Derived>
-  void put(const std::string& name, const Eigen::MatrixBase<Derived>& m) {
-    const sk::matrix<typename Derived::Scalar> copy = m;
-    mat.write(name, copy);
-    sk::io::write_npy(npy_dir / (name + ".npy"), copy);
-  }
-};
 
-sk::matrix<double> row(const std::vector<double>& v) {
-  return Eigen::Map<const sk::matrix<double>>(v.data(), 1, sk::index_t(v.size()));
-}
 
 template <class Net>
 void write_parameters(const fs::path& dir, const Net& net, const options& o, const job& j,
                       const std::vector<double>& curve_x, const std::vector<double>& curve_acc,
                       const std::vector<double>& losses) {
-  param_sink sink{sk::io::mat_writer(dir / "modes.mat"), dir / "npy"};
+  sk::programs::param_sink sink{sk::io::mat_writer(dir / "modes.mat"), dir / "npy"};
   sink.put("w_in", net.w_in());
   sink.put("w_out", net.w_out());
   if (net.full_rank()) {
@@ -164,11 +152,11 @@ void write_parameters(const fs::path& dir, const Net& net, const options& o, con
     sink.put("mode_importance", rank.score.transpose());
     std::vector<double> order;
     for (auto k : rank.order) order.push_back(double(k + 1));  // 1-based, as MATLAB indexes
-    sink.put("mode_order", row(order));
+    sink.put("mode_order", order);
   }
-  sink.put((o.task == "mnist" ? "test_epochs" : "test_rounds"), row(curve_x));
-  sink.put("test_accuracy", row(curve_acc));
-  sink.put("train_loss", row(losses));
+  sink.put((o.task == "mnist" ? "test_epochs" : "test_rounds"), curve_x);
+  sink.put("test_accuracy", curve_acc);
+  sink.put("train_loss", losses);
   sink.mat.write_string("task", o.task);
   sink.mat.write_int("N", j.n);
   sink.mat.write_int("P", j.p);
