@@ -7,13 +7,14 @@
 #                   W_r = xi_in diag(lambda) xi_out^T of rank P = 3 or 100, or
 #                   an N x N W_r; double filter, 5-step refractory, max-over-
 #                   time readout) at batch 256: a fresh Bernoulli rate encoding
-#                   of 256 images over T = 50 steps (random pixels in [0, 1],
-#                   random labels: timing only), forward, softmax then cross
-#                   entropy, backward, gradient-norm clip 20, Adam lr 1e-3.
-#   N100_P3_mnistlike  the same as N100_P3 with images of MNIST's sparsity
-#                   (19 % non-zero pixels in [0.38, 1]: spike density 0.13
-#                   instead of 0.5), which only spikernn's event-driven input
-#                   product notices.
+#                   of 256 images over T = 50 steps (synthetic images of
+#                   MNIST's sparsity: 19 % non-zero pixels in [0.38, 1], so
+#                   ~13 % of the inputs spike per step; random labels: timing
+#                   only), forward, softmax then cross entropy, backward,
+#                   gradient-norm clip 20, Adam lr 1e-3.
+#   N100_P3_uniform  secondary: N100_P3 with pixels uniform in [0, 1] (spike
+#                   density 0.5, far denser than MNIST), which only
+#                   spikernn's input product notices.
 # spikernn: benchmarks/bench_smnn (Google Benchmark, the median of
 # --cpp-repetitions repetitions).  PyTorch: benchmarks/smnn_pytorch.py, the
 # median of --repeats runs after --warmup warm-up runs, in two styles:
@@ -251,7 +252,7 @@ cpp = json.load(open(sys.argv[1]))
 pt = json.load(open(sys.argv[2]))
 if "cases" not in pt:
     sys.exit("error: " + sys.argv[2] + " is not a timing output of smnn_pytorch.py (a --check output?)")
-order = ["N100_P3", "N100_P100", "N100_full", "N100_P3_mnistlike"]
+order = ["N100_P3", "N100_P100", "N100_full", "N100_P3_uniform"]
 cases = [c for c in order if c in cpp or c in pt["cases"]]
 styles = [s for s in ("original", "lean") if any(s in pt["cases"].get(c, {}) for c in cases)]
 
@@ -291,7 +292,7 @@ print()
 dens = {c: v.get("density") for c, v in cpp.items() if v.get("density") is not None}
 if dens:
     print("input spike density (spikernn): " + ", ".join(f"{c} {d:.3f}" for c, d in sorted(dens.items()))
-          + " (uniform pixels: 0.5; _mnistlike: MNIST's sparsity, ~0.13)")
+          + " (MNIST-like images: ~0.13; _uniform pixels: 0.5)")
 print(f"torch {pt.get('torch_version')}; BLAS: {pt.get('blas')}")
 env = pt.get("env") or {}
 print("OPENBLAS_CORETYPE=%s OPENBLAS_L2_SIZE=%s (left as found in the environment)" % tuple(

@@ -880,3 +880,165 @@ TEST_CASE("mode_snn: bad parameters and shapes are refused naming the parameter"
   vector<double> short_grad = vector<double>::Zero(3);
   CHECK(refused([&] { net.backward(tp, matrix<double>::Zero(2, 2), short_grad); }) == "grad");
 }
+
+namespace {
+/// B trials of events whose images are uniform in [lo, hi] (density ≈ (lo + hi)/2).
+std::vector<spike_events> events_of_density(index_t n_in, index_t T, index_t B, double lo, double hi, std::uint64_t s) {
+  std::vector<spike_events> ev;
+  for (index_t b = 0; b < B; ++b) {
+    rng g(seed{s}, purpose::spike_encoding, std::uint64_t(b));
+    const vector<double> img = vector<double>::NullaryExpr(n_in, [&] { return g.uniform(lo, hi); });
+    ev.push_back(bernoulli_rate_events(img, T, g));
+  }
+  return ev;
+}
+
+/// forward over `in` and backward with a fixed d_o, on a fresh tape or the one given.
+template <class Net, class In>
+void run_with(const Net& net, const In& in, typename Net::tape& tp, vector<typename Net::scalar>& grad) {
+  using S = typename Net::scalar;
+  net.forward(std::span<const typename In::value_type>(in), tp);
+  const matrix<S> d_o = matrix<double>::NullaryExpr(tp.o.rows(), tp.o.cols(), [](index_t r, index_t c) {
+                          return std::sin(0.7 * double(r) + 0.3 * double(c));
+                        }).template cast<S>();
+  grad = vector<S>::Zero(net.parameters().size());
+  net.backward(tp, d_o, grad);
+}
+}  // namespace
+
+TEST_CASE("mode_snn: input_product::automatic follows the density and gives the numbers of the path it picks") {
+  CHECK(mode_snn_params{}.input == input_product::automatic);
+  CHECK(mode_snn_params::mnist().input == input_product::automatic);
+  // 150 neurons: several register blocks of the event kernels; T·B = 3·37 columns: a partial
+  // group in the W_in gradient
+  mode_snn_params p = mode_snn_params::mnist();
+  p.n = 150;
+  p.n_inputs = 60;
+  for (const auto& [lo, hi, sparse_expected] : {std::tuple{0.0, 0.3, true}, std::tuple{0.7, 1.0, false}}) {
+    CAPTURE(lo);
+    const auto events = events_of_density(60, 37, 3, lo, hi, 40);
+    std::vector<matrix<double>> dense;
+    for (const auto& e : events) dense.push_back(e.dense());
+    net_d net(p, seed{41});
+    net.w_in() *= 5.0;
+    net.lambda() *= 20.0;
+    net_d::tape ta, ts, td;
+    vector<double> ga, gs, gd;
+    run_with(net, events, ta, ga);
+    CHECK(ta.events);
+    CHECK(ta.event_product == sparse_expected);
+    CHECK(ta.s.sum() > 10);
+    net.set_input_product(input_product::sparse);
+    run_with(net, events, ts, gs);
+    CHECK(ts.event_product);
+    net.set_input_product(input_product::dense);
+    run_with(net, events, td, gd);
+    CHECK_FALSE(td.event_product);
+    // automatic is exactly the path it picked, and within rounding of the other
+    const net_d::tape& same = sparse_expected ? ts : td;
+    const vector<double>& g_same = sparse_expected ? gs : gd;
+    CHECK(ta.s == same.s);
+    CHECK(ta.o == same.o);
+    CHECK(ga == g_same);
+    CHECK(ts.s == td.s);
+    CHECK((ts.o - td.o).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((gs - gd).cwiseAbs().maxCoeff() < 1e-12 * gd.cwiseAbs().maxCoeff());
+    // 0/1 matrices: automatic takes events (sparse) or the one GEMM (dense)
+    net.set_input_product(input_product::automatic);
+    net_d::tape tm, tmd;
+    vector<double> gm, gmd;
+    run_with(net, dense, tm, gm);
+    CHECK(tm.events == sparse_expected);
+    net.set_input_product(sparse_expected ? input_product::sparse : input_product::dense);
+    run_with(net, dense, tmd, gmd);
+    CHECK(tm.o == tmd.o);
+    CHECK(gm == gmd);
+    CHECK(tm.s == ts.s);
+    CHECK((tm.o - ts.o).cwiseAbs().maxCoeff() < 1e-12);
+  }
+}
+
+TEST_CASE("mode_snn: the event-driven product with analog values and in float agrees with the GEMM") {
+  // sparse matrices of values in {0, 0.4, 1.3}: the products by the values are not skipped
+  mode_snn_params p = mode_snn_params::mnist();
+  p.n = 37;
+  p.n_inputs = 45;
+  std::vector<matrix<double>> in;
+  rng g(seed{50}, purpose::user);
+  for (int b = 0; b < 5; ++b)
+    in.push_back(matrix<double>::NullaryExpr(45, 33, [&] {
+      const double u = g.uniform();
+      return u < 0.1 ? 0.4 : u < 0.2 ? 1.3 : 0.0;
+    }));
+  net_d net(p, seed{51});
+  net.w_in() *= 8.0;
+  net.lambda() *= 20.0;
+  net.set_input_product(input_product::sparse);
+  net_d::tape ts, td;
+  vector<double> gs, gd;
+  run_with(net, in, ts, gs);
+  CHECK(ts.events);
+  CHECK_FALSE(ts.unit_values);
+  CHECK(ts.s.sum() > 10);
+  net.set_input_product(input_product::dense);
+  run_with(net, in, td, gd);
+  CHECK(ts.s == td.s);
+  CHECK((ts.o - td.o).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK((gs - gd).cwiseAbs().maxCoeff() < 1e-12 * gd.cwiseAbs().maxCoeff());
+  // float, spike events: the two products differ by float rounding only
+  mode_snn_params pf = mode_snn_params::mnist();
+  pf.n = 100;
+  pf.n_inputs = 80;
+  pf.smooth_spikes = true;  // no threshold flips between the two roundings
+  mode_snn<float> nf(pf, seed{52});
+  const auto events = events_of_density(80, 40, 6, 0.0, 0.4, 53);
+  mode_snn<float>::tape fs, fd;
+  vector<float> hs, hd;
+  nf.set_input_product(input_product::sparse);
+  run_with(nf, events, fs, hs);
+  nf.set_input_product(input_product::dense);
+  run_with(nf, events, fd, hd);
+  CHECK((fs.o - fd.o).cwiseAbs().maxCoeff() < 1e-5f * (1 + fd.o.cwiseAbs().maxCoeff()));
+  CHECK((hs - hd).cwiseAbs().maxCoeff() < 1e-4f * hd.cwiseAbs().maxCoeff());
+}
+
+TEST_CASE("mode_snn: a reused tape gives the numbers of a fresh one, across shapes and paths") {
+  for (const auto neuron : {mode_neuron::lif, mode_neuron::leaky})
+    for (const auto filter : {mode_filter::single, mode_filter::double_mnist})
+      for (const auto readout : {mode_readout::max_over_time, mode_readout::per_step}) {
+        CAPTURE(to_string(neuron));
+        CAPTURE(to_string(filter));
+        CAPTURE(to_string(readout));
+        mode_snn_params p = tiny(neuron, filter, readout);
+        p.n_inputs = 30;
+        net_d net(p, seed{60});
+        net.w_in() *= 10.0;
+        net.lambda() *= 20.0;
+        const auto big = events_of_density(30, 40, 5, 0.0, 0.6, 61);
+        const auto small = events_of_density(30, 25, 2, 0.0, 0.3, 62);
+        net_d::tape reused;
+        vector<double> g;
+        run_with(net, big, reused, g);  // larger shapes first
+        for (const auto input : {input_product::dense, input_product::sparse, input_product::automatic}) {
+          net.set_input_product(input);
+          run_with(net, small, reused, g);
+          net_d::tape fresh;
+          vector<double> gf;
+          run_with(net, small, fresh, gf);
+          CHECK(reused.s == fresh.s);
+          CHECK(reused.u == fresh.u);
+          CHECK(reused.o == fresh.o);
+          CHECK(g == gf);
+        }
+      }
+}
+
+TEST_CASE("mode_snn: BPTT gradients match finite differences with many modes (the GEMM form of the N x P products)") {
+  for (const auto neuron : {mode_neuron::lif, mode_neuron::leaky}) {
+    CAPTURE(to_string(neuron));
+    mode_snn_params p = tiny(neuron, mode_filter::double_mnist, mode_readout::max_over_time);
+    p.n = 10;
+    p.p = 10;  // above mode_snn's thin_modes on both sides of every N × P product
+    check_gradients<fast_sigmoid>(p, 43);
+  }
+}

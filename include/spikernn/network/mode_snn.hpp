@@ -17,10 +17,14 @@
 //   filter  single / double_mnist / double_mante (B.3 step 3), all fed the PREVIOUS spike;
 //   readout max_over_time (MNIST: y = W_out·max_t r, at the last step) / per_step (mante);
 //   input   sparse — W_in·x event-driven: each step's current is the sum of the columns of
-//           W_in of the inputs that are non-zero (rate-encoded MNIST is ≈ 12% ones; there it
-//           measured 2–3× faster than the GEMM, forward and backward; at 50% ones it is ≈ 2×
-//           slower) — or dense — one GEMM over all steps (analog inputs, e.g. mante). They
-//           differ only by rounding; a trial's result does not depend on its batch.
+//           W_in of the inputs that are non-zero (rate-encoded MNIST is ≈ 13% ones; there it
+//           measured ≈ 2.5× faster than the GEMM, forward and backward; at 50% ones about as
+//           fast) — or dense — one GEMM over all steps (analog inputs, e.g. mante) — or
+//           automatic (the default), which picks one per batch from the measured density
+//           (auto_event_density). They differ only by rounding; a trial's result does not depend
+//           on its batch.
+// A tape reused from call to call keeps its storage: with the event-driven product and P ≤ 8
+// modes, forward() and backward() allocate nothing once the shapes are set.
 // forward() takes dense n_in × T matrices (any values) or spike_events (task/rate_encoding.hpp).
 #pragma once
 
@@ -38,8 +42,19 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
+
+// The elementwise passes of mode_snn read and write distinct arrays: tell the vectorizer so
+// (GCC cannot prove it for a dozen pointers and gives up on versioning the loop).
+#if defined(__clang__)
+#define SPIKERNN_MODE_SNN_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define SPIKERNN_MODE_SNN_IVDEP _Pragma("GCC ivdep")
+#else
+#define SPIKERNN_MODE_SNN_IVDEP
+#endif
 
 namespace spikernn {
 
@@ -63,9 +78,16 @@ enum class mode_readout {
 enum class leaky_reset { subtract, zero };
 /// How the input current W_in·x of every step is computed.
 enum class input_product {
-  sparse,  ///< event-driven: sums of the W_in columns of the non-zero inputs (sparse spike trains)
-  dense,   ///< GEMM: over all steps for matrices, step by step for spike events
+  sparse,     ///< event-driven: sums of the W_in columns of the non-zero inputs (sparse spike trains)
+  dense,      ///< GEMM: over all steps for matrices, step by step for spike events
+  automatic,  ///< sparse when at most auto_event_density of the batch's inputs are non-zero, else dense
 };
+/// input_product::automatic's threshold: the fraction of non-zero inputs (over all channels,
+/// steps and trials of a batch) up to which the event-driven product is used. Measured with
+/// bench_smnn (N = 100, B = 256, T = 50, 784 inputs, one thread): the event-driven step and the
+/// GEMM step cost about the same at a density of 0.5 (0.1: 20 ms against 50 ms per forward and
+/// backward; 0.3: 38 against 55; 0.5: 60 against 63).
+inline constexpr double auto_event_density = 0.5;
 
 constexpr std::string_view to_string(mode_neuron v) { return v == mode_neuron::lif ? "lif" : "leaky"; }
 constexpr std::string_view to_string(mode_filter v) {
@@ -96,9 +118,10 @@ struct mode_snn_params {
   mode_neuron neuron = mode_neuron::lif;
   mode_filter filter = mode_filter::double_mnist;  ///< the figures' MNIST models use 'double'
   mode_readout readout = mode_readout::max_over_time;
-  /// The same numbers up to rounding; speed only: sparse while at most about a quarter of the
-  /// inputs are non-zero per step (rate-coded MNIST: 12%), dense for analog or denser inputs.
-  input_product input = input_product::sparse;
+  /// The same numbers up to rounding; speed only: sparse while few inputs are non-zero per step
+  /// (rate-coded MNIST: 13%), dense for analog or denser inputs; automatic (the default) decides
+  /// per batch from the measured density (auto_event_density).
+  input_product input = input_product::automatic;
   // B.3 constants (times in seconds)
   double dt = 2e-3;
   double v_thr = 1.0;        ///< lif threshold (leaky has its own)
@@ -171,52 +194,168 @@ struct mode_snn_constants {
 };
 
 namespace detail {
-/// Rows per block of the event-driven input product: 256 bytes (4 AVX-512 / 8 AVX registers),
-/// so a block's sums stay in registers while the events of a step stream past.
+/// Rows per SIMD vector (64 bytes: one AVX-512 register, two AVX ones). The event-driven
+/// kernels pad W_in and its gradient to a multiple of this (N = 100 floats → 112) and keep up
+/// to 8 vectors (512 bytes) of a column in registers while the events stream past.
 template <class S>
-inline constexpr index_t event_block = index_t(256 / sizeof(S));
+inline constexpr index_t event_lane = index_t(64 / sizeof(S));
+/// Rows per block of the event-driven input product (8 vectors).
+template <class S>
+inline constexpr index_t event_block = 8 * event_lane<S>;
+/// The padded row count of an n-row matrix for the event kernels.
+template <class S>
+constexpr index_t event_rows(index_t n) {
+  return (n + event_lane<S> - 1) / event_lane<S> * event_lane<S>;
+}
 
-/// out(:, c) = Σ_k value[k]·W(:, index[k]) over the events k of column c, for every column;
-/// `wp` is W with its rows padded with zeros to a multiple of event_block, out has n rows.
-template <class S>
-void event_product(const matrix<S>& wp, const std::vector<std::int32_t>& start, const std::vector<std::int32_t>& index,
-                   const std::vector<S>& value, matrix<S>& out) {
-  constexpr index_t R = event_block<S>;
-  using block_t = Eigen::Array<S, R, 1>;
-  const index_t np = wp.rows(), n = out.rows(), cols = out.cols();
-  for (index_t c = 0; c < cols; ++c) {
-    const std::int32_t k0 = start[std::size_t(c)], k1 = start[std::size_t(c + 1)];
-    for (index_t r0 = 0; r0 < n; r0 += R) {
-      block_t acc = block_t::Zero();
-      for (std::int32_t k = k0; k < k1; ++k)
-        acc += value[std::size_t(k)] * Eigen::Map<const block_t>(wp.data() + index[std::size_t(k)] * np + r0);
-      const index_t m = std::min(R, n - r0);
-      out.col(c).segment(r0, m) = acc.head(m).matrix();
+/// Calls f(std::integral_constant<int, V>{}, r0) for row blocks of V ≤ 8 vectors covering np
+/// rows (np a multiple of event_lane).
+template <class S, class F>
+void for_event_blocks(index_t np, F&& f) {
+  constexpr index_t L = event_lane<S>;
+  for (index_t r0 = 0; r0 < np; r0 += 8 * L) {
+    switch (std::min<index_t>(8, (np - r0) / L)) {
+      case 1:
+        f(std::integral_constant<int, 1>{}, r0);
+        break;
+      case 2:
+        f(std::integral_constant<int, 2>{}, r0);
+        break;
+      case 3:
+        f(std::integral_constant<int, 3>{}, r0);
+        break;
+      case 4:
+        f(std::integral_constant<int, 4>{}, r0);
+        break;
+      case 5:
+        f(std::integral_constant<int, 5>{}, r0);
+        break;
+      case 6:
+        f(std::integral_constant<int, 6>{}, r0);
+        break;
+      case 7:
+        f(std::integral_constant<int, 7>{}, r0);
+        break;
+      default:
+        f(std::integral_constant<int, 8>{}, r0);
+        break;
     }
   }
 }
 
-/// gp(:, index[k]) += value[k]·d(:, c) over the events k of every column c (the transpose of
-/// event_product); gp has d's rows padded as wp, `pad` is scratch. (Grouping a step's events
-/// by input, so that each input's sum forms in registers, was measured no faster: the traffic
-/// of one padded column through the L2 cache per event bounds both.)
+/// The events of a batch (CSR: column c's events are k = start[c] … start[c + 1] − 1, input
+/// index[k], value value[k]) regrouped for the event-driven kernels: the columns are cut into
+/// groups of `group` (≤ 2¹⁶) consecutive columns, and each group's events are sorted by input
+/// (a counting sort, stable: within an input, in column order), for event_gradient.
 template <class S>
-void event_gradient(const matrix<S>& d, const std::vector<std::int32_t>& start, const std::vector<std::int32_t>& index,
-                    const std::vector<S>& value, matrix<S>& gp, vector<S>& pad) {
-  constexpr index_t R = event_block<S>;
-  using block_t = Eigen::Array<S, R, 1>;
-  const index_t np = gp.rows(), n = d.rows(), cols = d.cols();
-  pad.setZero(np);
-  for (index_t c = 0; c < cols; ++c) {
-    const std::int32_t k0 = start[std::size_t(c)], k1 = start[std::size_t(c + 1)];
-    if (k0 == k1) continue;
-    pad.head(n) = d.col(c);
-    for (std::int32_t k = k0; k < k1; ++k) {
-      S* g = gp.data() + index[std::size_t(k)] * np;
-      const S v = value[std::size_t(k)];
-      for (index_t r0 = 0; r0 < np; r0 += R)
-        Eigen::Map<block_t>(g + r0) += v * Eigen::Map<const block_t>(pad.data() + r0);
+struct event_groups {
+  index_t group = 0, n_in = 0, cols = 0;
+  bool unit = false;                ///< every value is 1: val is empty, products are skipped
+  std::vector<std::int32_t> start;  ///< group q, input j: events start[q·(n_in + 1) + j] … (absolute)
+  std::vector<std::uint16_t> col;   ///< the event's column within its group
+  std::vector<S> val;               ///< its value (empty when unit)
+  std::vector<std::int32_t> next;   ///< scratch of the sort, n_in
+  vector<S> scratch;                ///< np × group: one group's columns with padded rows
+
+  index_t groups() const { return group > 0 ? (cols + group - 1) / group : 0; }
+
+  void build(const std::vector<std::int32_t>& cstart, const std::vector<std::int32_t>& index,
+             const std::vector<S>& value, index_t n_cols, index_t n_inputs, index_t group_cols, bool unit_values) {
+    group = std::clamp<index_t>(group_cols, 1, 65536);
+    n_in = n_inputs;
+    cols = n_cols;
+    unit = unit_values;
+    const index_t G = groups(), stride = n_in + 1;
+    const std::size_t total = std::size_t(cstart[std::size_t(cols)]);
+    start.resize(std::size_t(G * stride));
+    col.resize(total);
+    val.resize(unit ? 0 : total);
+    next.resize(std::size_t(n_in));
+    for (index_t q = 0; q < G; ++q) {
+      const index_t c0 = q * group, g = std::min(group, cols - c0);
+      const std::int32_t k0 = cstart[std::size_t(c0)], k1 = cstart[std::size_t(c0 + g)];
+      std::int32_t* const st = start.data() + q * stride;
+      std::int32_t* const nx = next.data();
+      std::fill(nx, nx + n_in, 0);
+      for (std::int32_t k = k0; k < k1; ++k) ++nx[index[std::size_t(k)]];
+      std::int32_t at = k0;
+      for (index_t j = 0; j < n_in; ++j) {
+        st[j] = at;
+        at += nx[j];
+        nx[j] = st[j];
+      }
+      st[n_in] = at;
+      for (index_t c = 0; c < g; ++c) {
+        const std::int32_t e0 = cstart[std::size_t(c0 + c)], e1 = cstart[std::size_t(c0 + c + 1)];
+        for (std::int32_t k = e0; k < e1; ++k) {
+          const std::size_t to = std::size_t(nx[index[std::size_t(k)]]++);
+          col[to] = std::uint16_t(c);
+          if (!unit) val[to] = value[std::size_t(k)];
+        }
+      }
     }
+  }
+};
+
+/// out(:, c) = Σ_k value[k]·W(:, index[k]) over the events k of column c, for every column;
+/// `wp` is W with its rows padded with zeros to event_rows(n), out has n rows. Each column's sum
+/// forms in registers (up to 8 vectors) while its events stream past. (Adding each input's
+/// column of W into the columns of a group, the order of event_gradient, was measured slower:
+/// 7 stores per event instead of 7 loads.) `unit`: every value is 1 (spike events).
+template <class S>
+void event_product(const matrix<S>& wp, const std::vector<std::int32_t>& start, const std::vector<std::int32_t>& index,
+                   const std::vector<S>& value, matrix<S>& out, bool unit) {
+  const index_t np = wp.rows(), n = out.rows(), cols = out.cols();
+  for_event_blocks<S>(np, [&](auto v, index_t r0) {
+    constexpr index_t R = decltype(v)::value * event_lane<S>;
+    using block_t = Eigen::Array<S, R, 1>;
+    const index_t m = std::min(R, n - r0);
+    const std::int32_t* const idx = index.data();
+    for (index_t c = 0; c < cols; ++c) {
+      const std::int32_t k0 = start[std::size_t(c)], k1 = start[std::size_t(c + 1)];
+      block_t acc = block_t::Zero();
+      if (unit)
+        for (std::int32_t k = k0; k < k1; ++k) acc += Eigen::Map<const block_t>(wp.data() + idx[k] * np + r0);
+      else
+        for (std::int32_t k = k0; k < k1; ++k)
+          acc += value[std::size_t(k)] * Eigen::Map<const block_t>(wp.data() + idx[k] * np + r0);
+      out.col(c).segment(r0, m) = acc.head(m).matrix();
+    }
+  });
+}
+
+/// gp(:, index[k]) += value[k]·d(:, c) over the events k of every column c (the transpose of
+/// event_product); gp has d's rows padded as wp. Group by group: the group's columns of d are
+/// copied to a padded scratch (in L1), each input's sum over its events forms in registers, and
+/// gp's column is read and written once per input and group instead of once per event.
+template <class S>
+void event_gradient(const matrix<S>& d, event_groups<S>& ev, matrix<S>& gp) {
+  const index_t np = gp.rows(), n = d.rows(), n_in = ev.n_in, stride = n_in + 1;
+  ev.scratch.resize(np * ev.group);
+  for (index_t q = 0; q < ev.groups(); ++q) {
+    const index_t c0 = q * ev.group, g = std::min(ev.group, ev.cols - c0);
+    const std::int32_t* const st = ev.start.data() + q * stride;
+    if (st[0] == st[n_in]) continue;
+    Eigen::Map<matrix<S>> dp(ev.scratch.data(), np, g);
+    dp.topRows(n) = d.middleCols(c0, g);
+    if (np > n) dp.bottomRows(np - n).setZero();
+    for_event_blocks<S>(np, [&](auto v, index_t r0) {
+      constexpr index_t R = decltype(v)::value * event_lane<S>;
+      using block_t = Eigen::Array<S, R, 1>;
+      for (index_t j = 0; j < n_in; ++j) {
+        const std::int32_t e0 = st[j], e1 = st[j + 1];
+        if (e0 == e1) continue;
+        block_t acc = block_t::Zero();
+        if (ev.unit)
+          for (std::int32_t e = e0; e < e1; ++e)
+            acc += Eigen::Map<const block_t>(dp.data() + index_t(ev.col[std::size_t(e)]) * np + r0);
+        else
+          for (std::int32_t e = e0; e < e1; ++e)
+            acc += ev.val[std::size_t(e)] *
+                   Eigen::Map<const block_t>(dp.data() + index_t(ev.col[std::size_t(e)]) * np + r0);
+        Eigen::Map<block_t>(gp.data() + j * np + r0) += acc;
+      }
+    });
   }
 }
 }  // namespace detail
@@ -235,14 +374,19 @@ class mode_snn {
     index_t steps = 0, batch = 0;
     // the inputs: dense (x) or as events (column c's non-zero inputs x_index[x_start[c] …])
     bool events = false;
-    matrix<S> x;                        ///< dense: n_in × (T·B); events: empty
-    std::vector<std::int32_t> x_start;  ///< events: T·B + 1 offsets
-    std::vector<std::int32_t> x_index;  ///< events: the inputs that are non-zero
-    std::vector<S> x_value;             ///< events: their values
-    bool event_product = false;         ///< events: summed (input_product::sparse) or by GEMM
-    matrix<S> w_pad, g_pad;             ///< event sums: W_in and its gradient with padded rows
-    vector<S> pad;
-    matrix<S> x_step;  ///< events by GEMM: one step's inputs, n_in × B
+    matrix<S> x;                                    ///< dense: n_in × (T·B); events: empty
+    std::vector<std::int32_t> x_start;              ///< events: T·B + 1 offsets
+    std::vector<std::int32_t> x_index;              ///< events: the inputs that are non-zero
+    std::vector<S> x_value;                         ///< events: their values
+    bool event_product = false;                     ///< events: summed (input_product::sparse) or by GEMM
+    bool unit_values = false;                       ///< events: every value is 1 (spike events, 0/1 matrices)
+    matrix<S> w_pad, g_pad;                         ///< event sums: W_in and its gradient with padded rows
+    vector<S> pad;                                  ///< (unused; kept for source compatibility)
+    detail::event_groups<S> groups;                 ///< event sums: the events grouped by input
+    std::vector<const spike_events*> event_ptrs;    ///< forward(span<const spike_events>) scratch
+    std::vector<const matrix<double>*> input_ptrs;  ///< forward(span<const matrix<double>>) scratch
+    matrix<S> g_xi_in, g_xi_out;                    ///< modes: N × P gradient sums (backward)
+    matrix<S> x_step;                               ///< events by GEMM: one step's inputs, n_in × B
     // the states
     matrix<S> cur;      ///< lif: synaptic current I; leaky: its input W_in·x + W_r·r(t−1)
     matrix<S> u;        ///< membrane potential (lif: after clamp and reset; leaky: mem)
@@ -333,15 +477,25 @@ class mode_snn {
   /// converted once to S), filling `tp`; the outputs are tp.o (see tape::o). Deterministic.
   void forward(std::span<const matrix<double>* const> inputs, tape& tp) const {
     const index_t B = static_cast<index_t>(inputs.size());
-    require(B > 0, "inputs", "at least one trial");
+    if (!(B > 0)) require(false, "inputs", "at least one trial");
     const index_t T = inputs[0]->cols(), n_in = p_.n_inputs;
-    require(T >= 1, "inputs", "at least one step");
+    if (!(T >= 1)) require(false, "inputs", "at least one step");
     for (index_t b = 0; b < B; ++b) {
       const matrix<double>& u = *inputs[static_cast<std::size_t>(b)];
-      require(u.rows() == n_in, "inputs", std::to_string(n_in) + " input rows, got " + std::to_string(u.rows()));
-      require(u.cols() == T, "inputs", "every trial of a batch with the same length");
+      if (!(u.rows() == n_in))
+        require(false, "inputs", std::to_string(n_in) + " input rows, got " + std::to_string(u.rows()));
+      if (!(u.cols() == T)) require(false, "inputs", "every trial of a batch with the same length");
     }
-    resize_tape(tp, T, B, p_.input == input_product::sparse);
+    bool events = p_.input == input_product::sparse;
+    if (p_.input == input_product::automatic) {
+      std::size_t nonzero = 0;
+      for (index_t b = 0; b < B; ++b) {
+        const double* x = inputs[static_cast<std::size_t>(b)]->data();
+        for (index_t j = 0; j < n_in * T; ++j) nonzero += x[j] != 0.0;
+      }
+      events = double(nonzero) <= auto_event_density * double(n_in) * double(T) * double(B);
+    }
+    resize_tape(tp, T, B, events, events);
     if (!tp.events) {
       for (index_t b = 0; b < B; ++b) {
         const matrix<double>& u = *inputs[static_cast<std::size_t>(b)];
@@ -350,6 +504,7 @@ class mode_snn {
     } else {
       // the non-zero inputs of every column, found without branches, in column order
       std::size_t count = 0;
+      bool unit = true;
       for (index_t t = 0; t < T; ++t)
         for (index_t b = 0; b < B; ++b) {
           tp.x_start[std::size_t(t * B + b)] = std::int32_t(count);
@@ -361,25 +516,30 @@ class mode_snn {
           std::int32_t* idx = tp.x_index.data() + count;
           S* val = tp.x_value.data() + count;
           std::size_t m = 0;
+          bool ones = true;
           for (index_t j = 0; j < n_in; ++j) {
             idx[m] = std::int32_t(j);
             val[m] = static_cast<S>(col[j]);
+            ones = ones && (col[j] == 0.0 || col[j] == 1.0);
             m += col[j] != 0.0;
           }
+          unit = unit && ones;
           count += m;
         }
-      require(count <= std::size_t(INT32_MAX), "inputs", "fewer than 2³¹ non-zero inputs in a batch");
+      if (!(count <= std::size_t(INT32_MAX))) require(false, "inputs", "fewer than 2³¹ non-zero inputs in a batch");
       tp.x_start[std::size_t(T * B)] = std::int32_t(count);
       tp.x_index.resize(count);
       tp.x_value.resize(count);
+      tp.unit_values = unit;
     }
     run(tp);
   }
 
   /// The same for a vector of input matrices.
   void forward(std::span<const matrix<double>> inputs, tape& tp) const {
-    const auto ptrs = input_pointers(inputs);
-    forward(std::span<const matrix<double>* const>(ptrs), tp);
+    tp.input_ptrs.clear();
+    for (const auto& u : inputs) tp.input_ptrs.push_back(&u);
+    forward(std::span<const matrix<double>* const>(tp.input_ptrs), tp);
   }
 
   /// Runs B trials given as binary spike events (e.g. bernoulli_rate_events): the same as the
@@ -388,48 +548,60 @@ class mode_snn {
   /// than about a quarter of the inputs spike at each step).
   void forward(std::span<const spike_events* const> inputs, tape& tp) const {
     const index_t B = static_cast<index_t>(inputs.size());
-    require(B > 0, "inputs", "at least one trial");
+    if (!(B > 0)) require(false, "inputs", "at least one trial");
     const index_t T = inputs[0]->steps;
-    require(T >= 1, "inputs", "at least one step");
+    if (!(T >= 1)) require(false, "inputs", "at least one step");
     std::size_t total = 0;
     for (index_t b = 0; b < B; ++b) {
       const spike_events& e = *inputs[static_cast<std::size_t>(b)];
-      require(e.channels == p_.n_inputs, "inputs",
-              std::to_string(p_.n_inputs) + " input channels, got " + std::to_string(e.channels));
-      require(e.steps == T, "inputs", "every trial of a batch with the same length");
-      require(e.start.size() == std::size_t(T + 1) && e.start.front() == 0 &&
-                  std::size_t(e.start.back()) == e.index.size() && std::is_sorted(e.start.begin(), e.start.end()),
-              "inputs", "spike events with T + 1 non-decreasing offsets from 0 to the number of spikes");
+      if (!(e.channels == p_.n_inputs))
+        require(false, "inputs", std::to_string(p_.n_inputs) + " input channels, got " + std::to_string(e.channels));
+      if (!(e.steps == T)) require(false, "inputs", "every trial of a batch with the same length");
+      if (!(e.start.size() == std::size_t(T + 1) && e.start.front() == 0 &&
+            std::size_t(e.start.back()) == e.index.size() && std::is_sorted(e.start.begin(), e.start.end())))
+        require(false, "inputs", "spike events with T + 1 non-decreasing offsets from 0 to the number of spikes");
       total += e.index.size();
     }
-    require(total <= std::size_t(INT32_MAX), "inputs", "fewer than 2³¹ spikes in a batch");
-    resize_tape(tp, T, B, true);
+    if (!(total <= std::size_t(INT32_MAX))) require(false, "inputs", "fewer than 2³¹ spikes in a batch");
+    const bool sum_events = p_.input == input_product::sparse ||
+                            (p_.input == input_product::automatic &&
+                             double(total) <= auto_event_density * double(p_.n_inputs) * double(T) * double(B));
+    resize_tape(tp, T, B, true, sum_events);
+    tp.unit_values = true;
     tp.x_index.resize(total);
     tp.x_value.assign(total, S(1));
+    // the offsets (time-major), then each trial's events copied in one sequential read
     std::size_t count = 0;
-    bool in_range = true;
     for (index_t t = 0; t < T; ++t)
       for (index_t b = 0; b < B; ++b) {
         const spike_events& e = *inputs[static_cast<std::size_t>(b)];
         tp.x_start[std::size_t(t * B + b)] = std::int32_t(count);
-        const std::int32_t k0 = e.start[std::size_t(t)], k1 = e.start[std::size_t(t + 1)];
-        if (k0 == k1) continue;
-        const auto first = e.index.begin() + k0, last = e.index.begin() + k1;
-        const auto [lo, hi] = std::minmax_element(first, last);
-        in_range = in_range && *lo >= 0 && *hi < p_.n_inputs;
-        std::copy(first, last, tp.x_index.begin() + std::ptrdiff_t(count));
-        count += std::size_t(k1 - k0);
+        count += std::size_t(e.start[std::size_t(t + 1)] - e.start[std::size_t(t)]);
       }
-    require(in_range, "inputs", "spike channels in [0, n_inputs)");
     tp.x_start[std::size_t(T * B)] = std::int32_t(count);
+    std::uint32_t out_of_range = 0;
+    const auto n_in = std::uint32_t(p_.n_inputs);
+    for (index_t b = 0; b < B; ++b) {
+      const spike_events& e = *inputs[static_cast<std::size_t>(b)];
+      for (index_t t = 0; t < T; ++t) {
+        const std::int32_t k0 = e.start[std::size_t(t)], k1 = e.start[std::size_t(t + 1)];
+        const std::int32_t* __restrict src = e.index.data() + k0;
+        std::int32_t* __restrict dst = tp.x_index.data() + tp.x_start[std::size_t(t * B + b)];
+        for (std::int32_t k = 0; k < k1 - k0; ++k) {
+          dst[k] = src[k];
+          out_of_range |= std::uint32_t(std::uint32_t(src[k]) >= n_in);  // negatives wrap high
+        }
+      }
+    }
+    if (!(out_of_range == 0)) require(false, "inputs", "spike channels in [0, n_inputs)");
     run(tp);
   }
 
   /// The same for a vector of spike events.
   void forward(std::span<const spike_events> inputs, tape& tp) const {
-    std::vector<const spike_events*> ptrs;
-    for (const auto& e : inputs) ptrs.push_back(&e);
-    forward(std::span<const spike_events* const>(ptrs), tp);
+    tp.event_ptrs.clear();
+    for (const auto& e : inputs) tp.event_ptrs.push_back(&e);
+    forward(std::span<const spike_events* const>(tp.event_ptrs), tp);
   }
 
   // ---- adjoint ------------------------------------------------------------------------------
@@ -437,8 +609,8 @@ class mode_snn {
   /// columns are read), adds dL/dθ into `grad` (the layout of parameters()).
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n, P = modes();
-    require(d_o.rows() == p_.n_outputs && d_o.cols() == T * B, "d_o", "n_out × (T·B) output gradients");
-    require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
+    if (!(d_o.rows() == p_.n_outputs && d_o.cols() == T * B)) require(false, "d_o", "n_out × (T·B) output gradients");
+    if (!(grad.size() == theta_.size())) require(false, "grad", "the parameter vector's size");
     const mode_snn_constants<S> k = constants();
     const bool lif = p_.neuron == mode_neuron::lif, single = p_.filter == mode_filter::single;
     const bool max_read = p_.readout == mode_readout::max_over_time;
@@ -478,16 +650,38 @@ class mode_snn {
       auto d_h = tp.d_h.array();
       auto d_h_next = tp.d_h_next.array();
       // δr(i)
-      if (max_read)
-        d_r = (tp.arg == i).select(tp.d_read.array(), S(0));
-      else
-        d_r = tp.d_read.middleCols(c0, B).array();
+      {
+        const index_t len = N * B;
+        S* __restrict const dr = tp.d_r.data();
+        const S* __restrict const drn = tp.d_r_next.data();
+        const S* __restrict const dread = tp.d_read.data() + (max_read ? 0 : c0 * N);
+        const index_t* __restrict const arg = tp.arg.data();
+        const S ld = k.ld;
+        if (max_read && has_next) {
+          SPIKERNN_MODE_SNN_IVDEP
+          for (index_t e = 0; e < len; ++e) dr[e] = (arg[e] == i ? dread[e] : S(0)) + ld * drn[e];
+        } else if (max_read) {
+          SPIKERNN_MODE_SNN_IVDEP
+          for (index_t e = 0; e < len; ++e) dr[e] = arg[e] == i ? dread[e] : S(0);
+        } else if (has_next) {
+          SPIKERNN_MODE_SNN_IVDEP
+          for (index_t e = 0; e < len; ++e) dr[e] = dread[e] + ld * drn[e];
+        } else {
+          std::copy(dread, dread + len, dr);
+        }
+      }
       if (has_next) {
-        d_r += k.ld * d_r_next;
         if (p_.full_rank)
           tp.d_r.noalias() += w_rec().transpose() * tp.d_c.middleCols(n0, B);
         else
-          tp.d_r.noalias() += tp.xl_out.lazyProduct(tp.d_z.middleCols(n0, B));  // ξ_out·diag(λ)·d_z
+          thin_product_add(tp.xl_out, tp.d_z.middleCols(n0, B), tp.d_r);  // ξ_out·diag(λ)·d_z
+        if (lif) {  // the rest of the step in one pass (lif_adjoint_step)
+          lif_adjoint_dispatch(tp, i, k, single);
+          if (!p_.full_rank) thin_product_set(xi_in().transpose(), tp.d_c.middleCols(c0, B), tp.d_z.middleCols(c0, B));
+          tp.d_r.swap(tp.d_r_next);
+          tp.d_h.swap(tp.d_h_next);
+          continue;
+        }
         if (single)
           ext = k.cs * d_r_next;
         else
@@ -531,7 +725,7 @@ class mode_snn {
         else
           d_c = d_next;
       }
-      if (!p_.full_rank) tp.d_z.middleCols(c0, B).noalias() = xi_in().transpose().lazyProduct(tp.d_c.middleCols(c0, B));
+      if (!p_.full_rank) thin_product_set(xi_in().transpose(), tp.d_c.middleCols(c0, B), tp.d_z.middleCols(c0, B));
       tp.d_r.swap(tp.d_r_next);  // δr(i) and δh(i) become "next" for step i − 1
       tp.d_h.swap(tp.d_h_next);
     }
@@ -539,7 +733,8 @@ class mode_snn {
     // Weights, each as one product over all steps (W_in: event-driven for event inputs).
     if (tp.events && tp.event_product) {
       tp.g_pad.setZero();
-      detail::event_gradient(tp.d_c, tp.x_start, tp.x_index, tp.x_value, tp.g_pad, tp.pad);
+      tp.groups.build(tp.x_start, tp.x_index, tp.x_value, T * B, p_.n_inputs, event_group, tp.unit_values);
+      detail::event_gradient(tp.d_c, tp.groups, tp.g_pad);
       block_of(grad, 0, N, p_.n_inputs) += tp.g_pad.topRows(N);
     } else if (tp.events) {
       for (index_t i = 0; i < T; ++i) {
@@ -554,19 +749,58 @@ class mode_snn {
       if (p_.full_rank) {
         block_of(grad, 5, N, N).noalias() += tp.d_c.rightCols(late) * tp.r.leftCols(late).transpose();
       } else {
-        // rec(i) = ξ_in·diag(λ)·z(i), z(i) = ξ_outᵀ·r(i−1); d_z(i) = ξ_inᵀ·δc(i)
-        block_of(grad, 1, N, P).noalias() +=
-            (tp.d_c.rightCols(late) * tp.z.rightCols(late).transpose()) * lambda().asDiagonal();
+        // rec(i) = ξ_in·diag(λ)·z(i), z(i) = ξ_outᵀ·r(i−1); d_z(i) = ξ_inᵀ·δc(i). The N × P
+        // sums over T·B columns as column updates (P ≪ N: a GEMM would copy δc and r to pack them)
+        tp.g_xi_in.setZero();
+        tp.g_xi_out.setZero();
+        if (P > thin_modes) {
+          tp.g_xi_in.noalias() = tp.d_c.rightCols(late) * tp.z.rightCols(late).transpose();
+          tp.g_xi_out.noalias() = tp.r.leftCols(late) * tp.d_z.rightCols(late).transpose();
+        }
+        for (index_t c = 0; P <= thin_modes && c < late; ++c) {
+          const S* dc = tp.d_c.data() + (B + c) * N;
+          const S* rr = tp.r.data() + c * N;
+          const S* zc = tp.z.data() + (B + c) * P;
+          const S* dz = tp.d_z.data() + (B + c) * P;
+          for (index_t q = 0; q < P; ++q) {
+            S* gi = tp.g_xi_in.data() + q * N;
+            S* go = tp.g_xi_out.data() + q * N;
+            const S zq = zc[q], dq = dz[q];
+            for (index_t n = 0; n < N; ++n) {
+              gi[n] += dc[n] * zq;
+              go[n] += rr[n] * dq;
+            }
+          }
+        }
+        block_of(grad, 1, N, P).noalias() += tp.g_xi_in * lambda().asDiagonal();
         grad.segment(layout_[2].offset, P) +=
             (tp.d_z.rightCols(late).array() * tp.z.rightCols(late).array()).rowwise().sum().matrix();
-        block_of(grad, 3, N, P).noalias() +=
-            (tp.r.leftCols(late) * tp.d_z.rightCols(late).transpose()) * lambda().asDiagonal();
+        block_of(grad, 3, N, P).noalias() += tp.g_xi_out * lambda().asDiagonal();
       }
     }
   }
 
  private:
   index_t rec_n() const { return p_.full_rank ? p_.n : 0; }
+  /// Up to this many modes the N × P products are coefficient-wise (lazy; GEMM's packing costs
+  /// more than it saves), above it GEMMs (P = 100: 2× faster than lazy).
+  static constexpr index_t thin_modes = 8;
+  template <class A, class X, class Y>
+  void thin_product_set(const A& a, const X& x, Y&& y) const {
+    if (a.rows() <= thin_modes || a.cols() <= thin_modes)
+      y.noalias() = a.lazyProduct(x);
+    else
+      y.noalias() = a * x;
+  }
+  template <class A, class X, class Y>
+  void thin_product_add(const A& a, const X& x, Y&& y) const {
+    if (a.rows() <= thin_modes || a.cols() <= thin_modes)
+      y.noalias() += a.lazyProduct(x);
+    else
+      y.noalias() += a * x;
+  }
+  /// Columns per group of the event-driven W_in gradient (detail::event_gradient).
+  static constexpr index_t event_group = 64;
 
   /// The network over the inputs placed in the tape (B.3 step by step).
   void run(tape& tp) const {
@@ -579,7 +813,7 @@ class mode_snn {
     if (tp.events && tp.event_product) {
       tp.w_pad.topRows(p_.n) = w_in();
       tp.w_pad.bottomRows(tp.w_pad.rows() - p_.n).setZero();
-      detail::event_product(tp.w_pad, tp.x_start, tp.x_index, tp.x_value, tp.cur);
+      detail::event_product(tp.w_pad, tp.x_start, tp.x_index, tp.x_value, tp.cur, tp.unit_values);
     } else if (tp.events) {
       for (index_t i = 0; i < T; ++i) {
         expand_step(tp, i);
@@ -601,11 +835,15 @@ class mode_snn {
         } else {
           auto zi = tp.z.middleCols(c0, B);
           // thin products, P ≪ N: coefficient-wise (lazy) beats GEMM's packing here
-          zi.noalias() = xi_out().transpose().lazyProduct(r_prev);  // P × B
-          cur.noalias() += tp.xl.lazyProduct(zi);                   // (ξ_in·diag λ)·(ξ_outᵀ·r)
+          thin_product_set(xi_out().transpose(), r_prev, zi);  // P × B
+          thin_product_add(tp.xl, zi, cur);                    // (ξ_in·diag λ)·(ξ_outᵀ·r)
         }
       } else if (!p_.full_rank) {
         tp.z.middleCols(0, B).setZero();
+      }
+      if (lif) {  // steps 2–5 and the running max in one pass (lif_step)
+        lif_dispatch(tp, i, k, single, max_read);
+        continue;
       }
       auto u = tp.u.middleCols(c0, B).array();
       auto gate = tp.gate.middleCols(c0, B).array();
@@ -688,6 +926,146 @@ class mode_snn {
     }
   }
 
+  /// Steps 2–5 of run() for the lif neuron at step i, with the running max of r, as one pass
+  /// over the N × B states (the formulas and their order are those of the leaky branch's
+  /// array expressions, written per element):
+  ///   I = cur + ls·I(i−1); gate = 1[i − t_last > ref]; u = gate·(lm·u(i−1) + (1 − lm)·I)·(1 − s(i−1));
+  ///   h = lr·h + ch·s(i−1), r = ld·r(i−1) + cr·h (double) | r = ld·r(i−1) + cs·s(i−1) (single);
+  ///   s = S(u − thr); t_last += (i − t_last)·s; rm, arg: running max of r (first step on ties).
+  void lif_adjoint_dispatch(tape& tp, index_t i, const mode_snn_constants<S>& k, bool single) const {
+    if (single)
+      i > 0 ? lif_adjoint_step<true, true>(tp, i, k) : lif_adjoint_step<true, false>(tp, i, k);
+    else
+      i > 0 ? lif_adjoint_step<false, true>(tp, i, k) : lif_adjoint_step<false, false>(tp, i, k);
+  }
+  /// backward()'s lif step i < T − 1 after δr(i) is complete, as one pass over N × B: ext, δh(i),
+  /// q(i) (into d_next), δc(i) (the formulas of backward(), in the same order).
+  template <bool Single, bool HasPrev>
+  void lif_adjoint_step(tape& tp, index_t i, const mode_snn_constants<S>& k) const {
+    const index_t len = p_.n * tp.batch, c0 = i * len, n0 = c0 + len;
+    const S* __restrict const dr = tp.d_r.data();
+    const S* __restrict const drn = tp.d_r_next.data();
+    S* __restrict const dh = tp.d_h.data();
+    const S* __restrict const dhn = tp.d_h_next.data();
+    S* __restrict const dn = tp.d_next.data();
+    S* __restrict const dc = tp.d_c.data() + c0;
+    const S* __restrict const dcn = tp.d_c.data() + n0;
+    const S* __restrict const u = tp.u.data() + c0;
+    const S* __restrict const s = tp.s.data() + c0;
+    const S* __restrict const sp = tp.s.data() + (HasPrev ? c0 - len : c0);
+    const S* __restrict const gate = tp.gate.data() + c0;
+    const S* __restrict const cur_next = tp.cur.data() + n0;
+    const S lm = k.lm, lm1 = S(1) - k.lm, ls = k.ls, cs = k.cs, ch = k.ch, cr = k.cr, lr = k.lr, thr = k.v_thr;
+    SPIKERNN_MODE_SNN_IVDEP
+    for (index_t e = 0; e < len; ++e) {
+      S ext;
+      if constexpr (Single) {
+        ext = cs * drn[e];
+      } else {
+        ext = ch * dhn[e];
+        dh[e] = cr * dr[e] + lr * dhn[e];
+      }
+      const S ue = u[e], q_next = dn[e];
+      const S v_next = lm * ue + lm1 * cur_next[e];
+      const S du = Surrogate::grad(ue - thr) * (ext - v_next * q_next) + lm * (S(1) - s[e]) * q_next;
+      const S q = gate[e] * du;
+      dn[e] = q;
+      S d;
+      if constexpr (HasPrev)
+        d = lm1 * (S(1) - sp[e]) * q;
+      else
+        d = lm1 * q;
+      dc[e] = d + ls * dcn[e];
+    }
+  }
+
+  void lif_dispatch(tape& tp, index_t i, const mode_snn_constants<S>& k, bool single, bool max_read) const {
+    const bool sm = p_.smooth_spikes;
+    if (single) {
+      if (max_read)
+        sm ? lif_step<true, true, true>(tp, i, k) : lif_step<true, true, false>(tp, i, k);
+      else
+        sm ? lif_step<true, false, true>(tp, i, k) : lif_step<true, false, false>(tp, i, k);
+    } else {
+      if (max_read)
+        sm ? lif_step<false, true, true>(tp, i, k) : lif_step<false, true, false>(tp, i, k);
+      else
+        sm ? lif_step<false, false, true>(tp, i, k) : lif_step<false, false, false>(tp, i, k);
+    }
+  }
+  // (the arrays are distinct: __restrict lets the compiler vectorize the pass)
+  template <bool Single, bool MaxRead, bool Smooth>
+  void lif_step(tape& tp, index_t i, const mode_snn_constants<S>& k) const {
+    const index_t len = p_.n * tp.batch, c0 = i * len;
+    S* __restrict const I = tp.cur.data() + c0;
+    S* __restrict const u = tp.u.data() + c0;
+    S* __restrict const gate = tp.gate.data() + c0;
+    S* __restrict const r = tp.r.data() + c0;
+    S* __restrict const s = tp.s.data() + c0;
+    S* __restrict const tl = tp.t_last.data();
+    S* __restrict const h = Single ? nullptr : tp.h.data();
+    S* __restrict const rm = MaxRead ? tp.rm.data() : nullptr;
+    index_t* __restrict const arg = MaxRead ? tp.arg.data() : nullptr;
+    const S ti = S(i), ls = k.ls, lm = k.lm, lm1 = S(1) - k.lm, ld = k.ld, lr = k.lr, ch = k.ch, cr = k.cr, cs = k.cs,
+            thr = k.v_thr, ref = k.ref;
+    const auto spike = [](S v) {
+      if constexpr (Smooth)
+        return Surrogate::smooth(v);
+      else
+        return Surrogate::spike(v);
+    };
+    if (i == 0) {
+      SPIKERNN_MODE_SNN_IVDEP
+      for (index_t e = 0; e < len; ++e) {
+        const S g = (ti - tl[e]) > ref ? S(1) : S(0);
+        const S ue = g * (lm1 * I[e]);
+        gate[e] = g;
+        u[e] = ue;
+        r[e] = S(0);
+        if constexpr (!Single) h[e] = S(0);
+        const S se = spike(ue - thr);
+        s[e] = se;
+        tl[e] += (ti - tl[e]) * se;
+        if constexpr (MaxRead) {
+          rm[e] = S(0);
+          arg[e] = 0;
+        }
+      }
+      return;
+    }
+    const S* __restrict const Ip = I - len;
+    const S* __restrict const up = u - len;
+    const S* __restrict const sp = s - len;
+    const S* __restrict const rp = r - len;
+    SPIKERNN_MODE_SNN_IVDEP
+    for (index_t e = 0; e < len; ++e) {
+      const S g = (ti - tl[e]) > ref ? S(1) : S(0);
+      const S Ie = I[e] + ls * Ip[e];
+      const S sprev = sp[e];
+      const S ue = g * (lm * up[e] + lm1 * Ie) * (S(1) - sprev);
+      I[e] = Ie;
+      gate[e] = g;
+      u[e] = ue;
+      S re;
+      if constexpr (Single) {
+        re = ld * rp[e] + cs * sprev;
+      } else {
+        const S he = lr * h[e] + ch * sprev;
+        h[e] = he;
+        re = ld * rp[e] + cr * he;
+      }
+      r[e] = re;
+      const S se = spike(ue - thr);
+      s[e] = se;
+      tl[e] += (ti - tl[e]) * se;
+      if constexpr (MaxRead) {
+        const S m = rm[e];
+        arg[e] = re > m ? i : arg[e];
+        rm[e] = m < re ? re : m;
+      }
+    }
+  }
+
   Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) {
     return {theta_.data() + layout_[k].offset, rows, cols};
   }
@@ -722,18 +1100,18 @@ class mode_snn {
     }
   }
 
-  void resize_tape(tape& tp, index_t T, index_t B, bool events) const {
+  void resize_tape(tape& tp, index_t T, index_t B, bool events, bool sum_events) const {
     const index_t N = p_.n, TB = T * B, P = modes();
     const bool lif = p_.neuron == mode_neuron::lif, dbl = p_.filter != mode_filter::single;
     const bool max_read = p_.readout == mode_readout::max_over_time;
     tp.steps = T;
     tp.batch = B;
     tp.events = events;
-    tp.event_product = events && p_.input == input_product::sparse;
+    tp.event_product = events && sum_events;
     tp.x.resize(p_.n_inputs, events ? 0 : TB);
     if (events) tp.x_start.resize(std::size_t(TB + 1));
     if (tp.event_product) {
-      const index_t R = detail::event_block<S>, np = (N + R - 1) / R * R;
+      const index_t np = detail::event_rows<S>(N);
       tp.w_pad.resize(np, p_.n_inputs);
       tp.g_pad.resize(np, p_.n_inputs);
     } else if (events) {
@@ -752,6 +1130,8 @@ class mode_snn {
     tp.o.resize(p_.n_outputs, TB);
     tp.xl.resize(N, P);
     tp.xl_out.resize(N, P);
+    tp.g_xi_in.resize(N, P);
+    tp.g_xi_out.resize(N, P);
     tp.d_c.resize(N, TB);
     tp.d_z.resize(P, P > 0 ? TB : 0);
     tp.d_read.resize(N, max_read ? B : TB);
