@@ -8,26 +8,9 @@
 #include <vector>
 
 using namespace spikernn;
+using spikernn::testing::numeric_gradient;
 using spikernn::testing::refused;
 
-namespace {
-/// Central differences of a loss over every output entry.
-template <class F>
-matrix<double> numeric_gradient(matrix<double> o, F&& loss) {
-  matrix<double> g(o.rows(), o.cols());
-  const double h = 1e-6;
-  for (index_t k = 0; k < o.size(); ++k) {
-    const double keep = o(k);
-    o(k) = keep + h;
-    const double up = loss(o);
-    o(k) = keep - h;
-    const double down = loss(o);
-    o(k) = keep;
-    g(k) = (up - down) / (2 * h);
-  }
-  return g;
-}
-}  // namespace
 
 TEST_CASE("spiking_loss: softmax_then_cross_entropy applies softmax twice, by hand") {
   // one trial, one step, logits (1, 2, 0.5), label 1
