@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """lif_numpy.py -- baseline: the original MATLAB LIF loop written in plain numpy.
 
-Runs K Go trials of the LIF network converted from a trained Go-NoGo rate RNN
+Runs K Go (or NoGo) trials of the LIF network converted from a trained Go-NoGo rate RNN
 (spec section 4: weight transfer 4.1, constants 4.2, initial conditions 4.3,
 per-step update 4.4) in float64, the way one would naturally port
 LIF_network_fnc.m to numpy: vectorised over units, a Python loop over the
@@ -11,14 +11,15 @@ arrays), which is what the scaling-factor grid search needs.
 
 Usage (use Debian's interpreter, /usr/bin/python3, which has scipy):
     /usr/bin/python3 benchmarks/lif_numpy.py --model FILE.mat [--factor F]
-        [--trials K] [--seed S]
+        [--trials K] [--seed S] [--trial go|nogo]
 
 Prints one JSON object on stdout:
     {"ms_per_trial": ..., "spikes_per_trial": ..., "correct": [...],
      "out_max_after_0.5s": [...], ...}
 ms_per_trial is the mean wall time of one whole trial (initial draws, input
 drive, the 20,000-step loop and the output), excluding loading the MAT file.
-A Go trial is correct if max(out[9999:]) > 0.7 (spec 5.1; MATLAB out(10000:end)).
+A Go trial is correct if max(out[9999:]) > 0.7, a NoGo trial (--trial nogo) if it is < 0.3
+(spec 5.1; MATLAB out(10000:end)).
 """
 import argparse
 import json
@@ -59,9 +60,10 @@ def load_model(path):
     }
 
 
-def go_stimulus():
+def go_nogo_stimulus(go=True):
     u = np.zeros((1, 201))
-    u[0, 50:75] = 1.0  # 0-based columns 50..74 (MATLAB u(51:75) = 1)
+    if go:
+        u[0, 50:75] = 1.0  # 0-based columns 50..74 (MATLAB u(51:75) = 1)
     return u
 
 
@@ -122,6 +124,8 @@ def main(argv=None):
                     help="scaling factor (default: the file's opt_scaling_factor, else 50)")
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--trial", choices=["go", "nogo"], default="go",
+                    help="Go trials (correct: max > 0.7) or NoGo trials (correct: max < 0.3)")
     args = ap.parse_args(argv)
 
     model = load_model(args.model)
@@ -129,7 +133,8 @@ def main(argv=None):
     if factor is None:
         factor = model["opt_scaling_factor"] or 50.0
     rng = np.random.default_rng(args.seed)
-    u = go_stimulus()
+    go = args.trial == "go"
+    u = go_nogo_stimulus(go)
 
     times, spikes, correct, peaks = [], [], [], []
     for k in range(args.trials):
@@ -139,7 +144,7 @@ def main(argv=None):
         peak = float(out[9999:].max())
         spikes.append(ns)
         peaks.append(peak)
-        correct.append(bool(peak > 0.7))
+        correct.append(bool(peak > 0.7) if go else bool(peak < 0.3))
         print(f"trial {k}: {times[-1] * 1e3:.0f} ms, {ns} spikes, "
               f"max out after 0.5 s {peak:.3f}", file=sys.stderr)
 
@@ -152,6 +157,7 @@ def main(argv=None):
         "correct": correct,
         "out_max_after_0.5s": peaks,
         "factor": factor,
+        "trial": args.trial,
         "trials": args.trials,
         "N": model["N"],
         "nt": 20000,
