@@ -62,48 +62,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$SCRIPT_DIR/common.sh"
 
-BUILD_DIR=build
-REPEATS=7
-WARMUP=2
-CPP_REPS=5
-STYLES=original,lean
-CHECK=0
-TOL=1e-3
-CPP_JSON=""
-PT_JSON=""
-
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
-
-positional_done=0
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --repeats) REPEATS="${2:?--repeats needs a value}"; shift 2 ;;
-        --repeats=*) REPEATS="${1#*=}"; shift ;;
-        --warmup) WARMUP="${2:?--warmup needs a value}"; shift 2 ;;
-        --warmup=*) WARMUP="${1#*=}"; shift ;;
-        --cpp-repetitions) CPP_REPS="${2:?--cpp-repetitions needs a value}"; shift 2 ;;
-        --cpp-repetitions=*) CPP_REPS="${1#*=}"; shift ;;
-        --styles) STYLES="${2:?--styles needs a value}"; shift 2 ;;
-        --styles=*) STYLES="${1#*=}"; shift ;;
-        --check) CHECK=1; shift ;;
-        --tol) TOL="${2:?--tol needs a value}"; shift 2 ;;
-        --tol=*) TOL="${1#*=}"; shift ;;
-        --cpp-json) CPP_JSON="${2:?--cpp-json needs a file}"; shift 2 ;;
-        --pytorch-json) PT_JSON="${2:?--pytorch-json needs a file}"; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        -*) echo "error: unknown option $1 (see --help)" >&2; exit 1 ;;
-        *)
-            if [[ $positional_done -eq 1 ]]; then
-                echo "error: unexpected argument $1" >&2; exit 1
-            fi
-            BUILD_DIR="$1"; positional_done=1; shift ;;
-    esac
-done
-[[ "$REPEATS" =~ ^[0-9]+$ && "$REPEATS" -gt 0 ]] || { echo "error: --repeats must be a positive integer" >&2; exit 1; }
-[[ "$CPP_REPS" =~ ^[0-9]+$ && "$CPP_REPS" -gt 0 ]] || { echo "error: --cpp-repetitions must be a positive integer" >&2; exit 1; }
-[[ "$WARMUP" =~ ^[0-9]+$ ]] || { echo "error: --warmup must be a non-negative integer" >&2; exit 1; }
-[[ "$STYLES" =~ ^(original|lean)(,(original|lean))?$ ]] || { echo "error: --styles must be a subset of original,lean" >&2; exit 1; }
-[[ "$TOL" =~ ^[0-9.]+([eE][-+]?[0-9]+)?$ ]] || { echo "error: --tol must be a positive number" >&2; exit 1; }
+parse_compare_options "$@"
 
 BENCH="$BUILD_DIR/benchmarks/bench_smnn"
 
@@ -113,24 +72,9 @@ make_tmp compare_smnn
 require_bench "$BENCH" bench_smnn
 require_torch numpy
 
-run_pytorch() {  # $1 = output file, rest = extra args
-    local out="$1"; shift
-    with_blas "$OPENBLAS_DIR" "$PY" "$SCRIPT_DIR/smnn_pytorch.py" --threads 1 "$@" > "$out" \
-        || { echo "error: smnn_pytorch.py failed" >&2; exit 1; }
-}
-
 # ---------------------------------------------------------------- --check
 if [[ $CHECK -eq 1 ]]; then
-    if [[ -z "$CPP_JSON" ]]; then
-        CPP_JSON="$TMP/cpp_check.json"
-        echo "== running $BENCH --check" >&2
-        "$BENCH" --check > "$CPP_JSON" || { echo "error: $BENCH --check failed" >&2; exit 1; }
-    fi
-    if [[ -z "$PT_JSON" ]]; then
-        PT_JSON="$TMP/pytorch_check.json"
-        echo "== running smnn_pytorch.py --check (styles $STYLES)" >&2
-        run_pytorch "$PT_JSON" --check --styles "$STYLES"
-    fi
+    collect_check_outputs "$BENCH" smnn_pytorch.py
     "$PY" - "$CPP_JSON" "$PT_JSON" "$TOL" <<'EOF'
 import json, sys
 cpp = json.load(open(sys.argv[1]))
@@ -242,7 +186,7 @@ EOF
 if [[ -z "$PT_JSON" ]]; then
     PT_JSON="$TMP/pytorch.json"
     echo "== running smnn_pytorch.py with OpenBLAS ($WARMUP warm-up + $REPEATS timed runs per case, styles $STYLES)" >&2
-    run_pytorch "$PT_JSON" --repeats "$REPEATS" --warmup "$WARMUP" --styles "$STYLES"
+    run_pytorch smnn_pytorch.py "$PT_JSON" --repeats "$REPEATS" --warmup "$WARMUP" --styles "$STYLES"
 fi
 
 # ---------------------------------------------------------------- table
