@@ -13,7 +13,11 @@
 // chosen factor. Writes networks.csv (one row per network), results.md (the table beside the
 // paper's numbers) and fig7.png / fig5.png (accuracy per network, with data and gnuplot scripts).
 //
-//   reproduce_kim2019 [--figure 7|5|all] [--M 10] [--N 250] [--threads 0] [--out DIR]
+//   reproduce_kim2019 [--figure 7|5|all] [--M 10] [--N 250] [--threads 0] [--seed 1] [--out DIR]
+//   reproduce_kim2019 --merge A/networks.csv B/networks.csv … [--out DIR]
+//
+// --merge rebuilds the table and figures from the networks.csv of runs made in batches (other
+// seeds, other machines): M = 100 as ten runs of --M 10 with --seed 1, 11, 21, ….
 #include <spikernn/io/atomic_file.hpp>
 #include <spikernn/io/gnuplot.hpp>
 #include <spikernn/spikernn.hpp>
@@ -21,15 +25,20 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sk = spikernn;
@@ -51,6 +60,7 @@ struct paper_value {
 
 struct options {
   std::string figure = "all", out = "kim2019";
+  std::vector<std::string> merge;  ///< networks.csv files to combine instead of training
   int m = 10, n = 250, threads = 0, n_trials = 6000, search_trials = 100, eval_trials = 100;
   long min_trials = 0;  ///< train at least this many trials before the stop rule may end training
   std::uint64_t first_seed = 1;
@@ -58,6 +68,8 @@ struct options {
 
 struct network_result {
   std::string condition;
+  std::string activation;   ///< sigmoid, softplus, clipped_relu
+  std::string taus;         ///< decay_taus in steps, space-separated ("4 10", "7")
   std::uint64_t seed = 0;
   bool rate_success = false;
   long trials = 0;          ///< to criterion (or n_trials)
@@ -71,11 +83,23 @@ struct network_result {
   bool lif_success() const { return rate_success && lif_search >= 0.95; }
 };
 
+std::string fmt(const char* f, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, x);
+  return buf;
+}
+
+std::string taus_text(const std::vector<double>& taus) {
+  std::string t;
+  for (double v : taus) t += (t.empty() ? "" : " ") + fmt("%g", v);
+  return t;
+}
+
 /// One network: train, then (if trained) search and re-score. Runs on one thread.
 template <class Act>
 network_result run_network(const condition& c, std::uint64_t seed, const options& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  network_result r{.condition = c.name, .seed = seed};
+  network_result r{.condition = c.name, .activation = c.activation, .taus = taus_text(c.taus), .seed = seed};
   const sk::go_nogo task{};
   sk::rate_rnn<float, Act, sk::dale> net({.n = o.n, .taus = c.taus}, sk::seed{seed});
   auto stop = sk::kim2019_stop(task);
@@ -135,14 +159,72 @@ double permutation_p(const std::vector<double>& a, const std::vector<double>& b)
   return double(extreme + 1) / double(rounds + 1);
 }
 
-std::string fmt(const char* f, double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, x);
-  return buf;
+constexpr const char* csv_header =
+    "condition,activation,taus,seed,rate_success,trials,rate_perf,mean_tau_ms,factor,lif_search,lif_fresh,"
+    "lif_success,exc_hz,inh_hz,seconds";
+
+/// The shortest text that reads back as the same double, so that --merge rebuilds the same table.
+std::string exact(double x) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
+  return {buf, end};
+}
+
+std::string to_csv(const std::vector<network_result>& rs) {
+  std::ostringstream csv;
+  csv << csv_header << '\n';
+  for (const auto& r : rs)
+    csv << '"' << r.condition << "\"," << r.activation << ",\"" << r.taus << "\"," << r.seed << ',' << r.rate_success << ','
+        << r.trials << ',' << exact(r.rate_perf) << ',' << exact(r.mean_tau_ms) << ',' << exact(r.factor) << ','
+        << exact(r.lif_search) << ',' << exact(r.lif_fresh) << ',' << r.lif_success() << ',' << exact(r.exc_hz) << ','
+        << exact(r.inh_hz) << ',' << exact(r.seconds) << '\n';
+  return csv.str();
+}
+
+/// The networks of a networks.csv this program wrote; bad files are refused naming file and line.
+std::vector<network_result> read_csv(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path.string() + ": cannot be opened");
+  std::string line;
+  if (!std::getline(in, line) || line != csv_header)
+    throw std::runtime_error(path.string() + ": expected a networks.csv written by reproduce_kim2019 (header: " +
+                             csv_header + ")");
+  std::vector<network_result> rs;
+  for (int number = 2; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::string cell;
+    bool quoted = false;
+    for (char ch : line) {
+      if (ch == '"') quoted = !quoted;
+      else if (ch == ',' && !quoted) f.push_back(std::exchange(cell, {}));
+      else cell += ch;
+    }
+    f.push_back(cell);
+    const auto where = path.string() + " line " + std::to_string(number);
+    if (f.size() != 15) throw std::runtime_error(where + ": expected 15 fields, found " + std::to_string(f.size()));
+    try {
+      network_result r{.condition = f[0], .activation = f[1], .taus = f[2], .seed = std::stoull(f[3])};
+      r.rate_success = f[4] == "1";
+      r.trials = std::stol(f[5]);
+      r.rate_perf = std::stod(f[6]);
+      r.mean_tau_ms = std::stod(f[7]);
+      r.factor = std::stod(f[8]);
+      r.lif_search = std::stod(f[9]);
+      r.lif_fresh = std::stod(f[10]);
+      r.exc_hz = std::stod(f[12]);
+      r.inh_hz = std::stod(f[13]);
+      r.seconds = std::stod(f[14]);
+      rs.push_back(r);
+    } catch (const std::logic_error&) {  // stoull / stod: not a number
+      throw std::runtime_error(where + ": expected numbers in the fields after the taus");
+    }
+  }
+  return rs;
 }
 
 struct summary {
-  int trained = 0, converted_ok = 0;
+  int networks = 0, trained = 0, converted_ok = 0;
   std::vector<double> trials, lif_search, lif_fresh, taus;
 };
 
@@ -150,6 +232,7 @@ summary summarise(const std::vector<network_result>& rs, const std::string& cond
   summary s;
   for (const auto& r : rs) {
     if (r.condition != cond) continue;
+    ++s.networks;
     s.taus.push_back(r.mean_tau_ms);
     if (!r.rate_success) continue;
     ++s.trained;
@@ -162,7 +245,7 @@ summary summarise(const std::vector<network_result>& rs, const std::string& cond
 }
 
 std::string table(const std::vector<network_result>& rs, const std::vector<condition>& conds,
-                  const std::vector<paper_value>& paper, int m) {
+                  const std::vector<paper_value>& paper) {
   std::ostringstream t;
   t << "| condition | rate nets trained | trials to criterion (median) | mean τ_d (ms) | LIF success (≥ 95 %) | "
        "LIF accuracy, search (%) | LIF accuracy, fresh trials (%) | paper: success | paper: accuracy (%) |\n"
@@ -171,9 +254,9 @@ std::string table(const std::vector<network_result>& rs, const std::vector<condi
     const summary s = summarise(rs, conds[k].name);
     std::vector<double> tr = s.trials;
     std::sort(tr.begin(), tr.end());
-    t << "| " << conds[k].label << " | " << s.trained << "/" << m << " | "
+    t << "| " << conds[k].label << " | " << s.trained << "/" << s.networks << " | "
       << (tr.empty() ? std::string("–") : fmt("%.0f", tr[tr.size() / 2])) << " | " << fmt("%.1f", mean(s.taus)) << " | "
-      << s.converted_ok << "/" << m << " | " << fmt("%.1f", mean(s.lif_search)) << " ± " << fmt("%.1f", sd(s.lif_search))
+      << s.converted_ok << "/" << s.networks << " | " << fmt("%.1f", mean(s.lif_search)) << " ± " << fmt("%.1f", sd(s.lif_search))
       << " | " << fmt("%.1f", mean(s.lif_fresh)) << " ± " << fmt("%.1f", sd(s.lif_fresh)) << " | " << paper[k].success
       << " | " << paper[k].accuracy << " |\n";
   }
@@ -228,6 +311,10 @@ int main(int argc, char** argv) {
   app.add_option("--eval_trials", o.eval_trials, "Fresh trials at the chosen factor")->capture_default_str();
   app.add_option("--seed", o.first_seed, "Seed of the first network (network i uses seed + i)")->capture_default_str();
   app.add_option("--out", o.out, "Output folder")->capture_default_str();
+  app.add_option("--merge", o.merge,
+                 "Instead of training: combine the networks.csv files of earlier runs (other seeds) into one table and "
+                 "figures")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   try {
     sk::require(o.figure == "7" || o.figure == "5" || o.figure == "all", "figure", "7, 5 or all");
@@ -236,75 +323,90 @@ int main(int argc, char** argv) {
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     sk::require(o.n_trials > 0 && o.search_trials > 0 && o.eval_trials > 0, "n_trials", "positive trial counts");
     sk::require(o.min_trials >= 0 && o.min_trials < o.n_trials, "min_trials", "a trial count below n_trials");
-    const bool fig7 = o.figure != "5", fig5 = o.figure != "7";
+    bool fig7 = o.figure != "5", fig5 = o.figure != "7";
     const condition sigmoid{"sigmoid", "sigmoid", "sigmoid", {4, 10}}, softplus{"softplus", "softplus", "softplus", {4, 10}},
         relu{"clipped_relu", "clipped ReLU", "clipped_relu", {4, 10}}, fixed{"fixed_35ms", "fixed 35 ms", "sigmoid", {7}},
         tuned{"sigmoid", "tuned 20-50 ms", "sigmoid", {4, 10}};  // the sigmoid networks under Fig. 5's label
-    // the sigmoid, taus 4 10 networks serve both figures: train them once
-    std::vector<condition> work;
-    if (fig7) work.insert(work.end(), {sigmoid, softplus, relu});
-    if (fig5) work.push_back(fixed);
-    if (fig5 && !fig7) work.push_back(sigmoid);
-    fs::create_directories(o.out);
-
-    const long jobs = long(work.size()) * o.m;
-    std::vector<network_result> results(static_cast<std::size_t>(jobs));
-    std::mutex print;
-    long done = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "%ld networks (%zu conditions × %d), N=%d, on %d threads\n", jobs, work.size(), o.m, o.n,
-                 sk::thread_count(o.threads));
-    sk::parallel_for(jobs, sk::thread_count(o.threads), [&](long k, int) {
-      const condition& c = work[std::size_t(k / o.m)];
-      const auto r = run_network(c, o.first_seed + std::uint64_t(k % o.m), o);
-      results[std::size_t(k)] = r;
-      std::lock_guard lock(print);
-      std::fprintf(stderr, "[%3ld/%ld] %-14s seed %3llu: %s %5ld trials; LIF %s factor %2.0f, search %.2f, fresh %.2f (%.0f s)\n",
-                   ++done, jobs, c.name.c_str(), static_cast<unsigned long long>(r.seed),
-                   r.rate_success ? "trained" : "FAILED ", r.trials, r.lif_success() ? "ok  " : "fail", r.factor,
-                   r.lif_search, r.lif_fresh, r.seconds);
-    });
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    std::ostringstream csv;
-    csv << "condition,activation,taus,seed,rate_success,trials,rate_perf,mean_tau_ms,factor,lif_search,lif_fresh,"
-           "lif_success,exc_hz,inh_hz,seconds\n";
-    for (std::size_t k = 0; k < results.size(); ++k) {
-      const auto& r = results[k];
-      const condition& c = work[k / std::size_t(o.m)];
-      csv << '"' << r.condition << "\"," << c.activation << ",\"" << c.taus.front() << (c.taus.size() > 1 ? " " + fmt("%g", c.taus.back()) : "")
-          << "\"," << r.seed << ',' << r.rate_success << ',' << r.trials << ',' << r.rate_perf << ',' << r.mean_tau_ms << ','
-          << r.factor << ',' << r.lif_search << ',' << r.lif_fresh << ',' << r.lif_success() << ',' << r.exc_hz << ','
-          << r.inh_hz << ',' << r.seconds << '\n';
-    }
-    sk::io::write_text_atomically(fs::path(o.out) / "networks.csv", csv.str());
-
+    std::vector<network_result> results;
     std::ostringstream md;
-    md << "# Kim, Li & Sejnowski 2019, reproduced with spikernn\n\nM = " << o.m << " networks per condition (seeds "
-       << o.first_seed << "–" << o.first_seed + std::uint64_t(o.m) - 1 << "), N = " << o.n << ", Go-NoGo, up to "
-       << o.n_trials << " training trials" << (o.min_trials > 0 ? " (at least " + std::to_string(o.min_trials) + ")" : "")
-       << "; search over 20:5:75 (sigmoid) or 4:2:26 (softplus, clipped ReLU) with "
-       << o.search_trials << " trials per factor; fresh evaluation " << o.eval_trials << " trials. Accuracies are over "
-       << "the networks that met the training criterion. Wall time " << fmt("%.0f", wall) << " s on "
-       << sk::thread_count(o.threads) << " threads.\n\n";
+    md << "# Kim, Li & Sejnowski 2019, reproduced with spikernn\n\n";
+    if (!o.merge.empty()) {
+      // Batches of the same experiment: a network (condition, seed) may appear only once.
+      std::set<std::pair<std::string, std::uint64_t>> seen;
+      std::set<std::string> conditions;
+      std::uint64_t lo = UINT64_MAX, hi = 0;
+      double seconds = 0;
+      for (const auto& file : o.merge)
+        for (auto& r : read_csv(file)) {
+          if (!seen.emplace(r.condition, r.seed).second)
+            throw std::runtime_error(file + ": network " + r.condition + " seed " + std::to_string(r.seed) +
+                                     " is already in an earlier file");
+          conditions.insert(r.condition);
+          lo = std::min(lo, r.seed);
+          hi = std::max(hi, r.seed);
+          seconds += r.seconds;
+          results.push_back(std::move(r));
+        }
+      fig7 = conditions.count(sigmoid.name) + conditions.count(softplus.name) + conditions.count(relu.name) > 0;
+      fig5 = conditions.count(fixed.name) > 0;
+      md << "Merged from " << o.merge.size() << " networks.csv files: " << results.size() << " networks, seeds " << lo
+         << "–" << hi << ", Go-NoGo; search over 20:5:75 (sigmoid) or 4:2:26 (softplus, clipped ReLU). Accuracies are "
+         << "over the networks that met the training criterion. " << fmt("%.0f", seconds)
+         << " s of network time (one thread each).\n\n";
+    } else {
+      // the sigmoid, taus 4 10 networks serve both figures: train them once
+      std::vector<condition> work;
+      if (fig7) work.insert(work.end(), {sigmoid, softplus, relu});
+      if (fig5) work.push_back(fixed);
+      if (fig5 && !fig7) work.push_back(sigmoid);
+
+      const long jobs = long(work.size()) * o.m;
+      results.resize(static_cast<std::size_t>(jobs));
+      std::mutex print;
+      long done = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      std::fprintf(stderr, "%ld networks (%zu conditions × %d), N=%d, on %d threads\n", jobs, work.size(), o.m, o.n,
+                   sk::thread_count(o.threads));
+      sk::parallel_for(jobs, sk::thread_count(o.threads), [&](long k, int) {
+        const condition& c = work[std::size_t(k / o.m)];
+        const auto r = run_network(c, o.first_seed + std::uint64_t(k % o.m), o);
+        results[std::size_t(k)] = r;
+        std::lock_guard lock(print);
+        std::fprintf(stderr, "[%3ld/%ld] %-14s seed %3llu: %s %5ld trials; LIF %s factor %2.0f, search %.2f, fresh %.2f (%.0f s)\n",
+                     ++done, jobs, c.name.c_str(), static_cast<unsigned long long>(r.seed),
+                     r.rate_success ? "trained" : "FAILED ", r.trials, r.lif_success() ? "ok  " : "fail", r.factor,
+                     r.lif_search, r.lif_fresh, r.seconds);
+      });
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      md << "M = " << o.m << " networks per condition (seeds " << o.first_seed << "–" << o.first_seed + std::uint64_t(o.m) - 1
+         << "), N = " << o.n << ", Go-NoGo, up to " << o.n_trials << " training trials"
+         << (o.min_trials > 0 ? " (at least " + std::to_string(o.min_trials) + ")" : "")
+         << "; search over 20:5:75 (sigmoid) or 4:2:26 (softplus, clipped ReLU) with " << o.search_trials
+         << " trials per factor; fresh evaluation " << o.eval_trials << " trials. Accuracies are over "
+         << "the networks that met the training criterion. Wall time " << fmt("%.0f", wall) << " s on "
+         << sk::thread_count(o.threads) << " threads.\n\n";
+    }
+    fs::create_directories(o.out);
+    sk::io::write_text_atomically(fs::path(o.out) / "networks.csv", to_csv(results));
+    const std::string size = o.merge.empty() ? ", N=" + std::to_string(o.n) : "";  // N is not in networks.csv
     if (fig7) {
       const std::vector<condition> c7{sigmoid, softplus, relu};
       md << "## Fig. 7 — activation function (τ_d 20–50 ms)\n\n"
-         << table(results, c7, {{"94/100", "98.8 ± 4.7"}, {"55/100", "88.3 ± 15.8"}, {"0/100", "59.7 ± 9.5"}}, o.m);
+         << table(results, c7, {{"94/100", "98.8 ± 4.7"}, {"55/100", "88.3 ± 15.8"}, {"0/100", "59.7 ± 9.5"}});
       const summary a = summarise(results, "sigmoid"), b = summarise(results, "softplus"), c = summarise(results, "clipped_relu");
       md << "\nPermutation test of the difference in LIF accuracy (search): sigmoid vs softplus p = "
          << fmt("%.4f", permutation_p(a.lif_search, b.lif_search)) << ", softplus vs clipped ReLU p = "
          << fmt("%.4f", permutation_p(b.lif_search, c.lif_search)) << ".\n\n";
-      strip_plot(fs::path(o.out) / "fig7", "Fig. 7: LIF accuracy by activation (Go-NoGo, N=" + std::to_string(o.n) + ")", results, c7);
+      strip_plot(fs::path(o.out) / "fig7", "Fig. 7: LIF accuracy by activation (Go-NoGo" + size + ")", results, c7);
     }
     if (fig5) {
       const std::vector<condition> c5{fixed, tuned};
       md << "## Fig. 5 — fixed τ_d 35 ms vs tuned τ_d 20–50 ms (sigmoid)\n\n"
-         << table(results, c5, {{"–", "no significant difference"}, {"–", "from the fixed condition"}}, o.m);
+         << table(results, c5, {{"–", "no significant difference"}, {"–", "from the fixed condition"}});
       const summary a = summarise(results, fixed.name), b = summarise(results, "sigmoid");
       md << "\n(The tuned condition is the sigmoid row of Fig. 7.) Permutation test, fixed vs tuned LIF accuracy: p = "
          << fmt("%.4f", permutation_p(a.lif_search, b.lif_search)) << ".\n";
-      strip_plot(fs::path(o.out) / "fig5", "Fig. 5: LIF accuracy, fixed vs tuned tau_d (Go-NoGo, N=" + std::to_string(o.n) + ")",
+      strip_plot(fs::path(o.out) / "fig5", "Fig. 5: LIF accuracy, fixed vs tuned tau_d (Go-NoGo" + size + ")",
                  results, c5);
     }
     sk::io::write_text_atomically(fs::path(o.out) / "results.md", md.str());

@@ -61,7 +61,13 @@ add_test(NAME program.reproduce_kim2019
   COMMAND reproduce_kim2019 --figure all --M 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --threads 2
           --out ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
 set_tests_properties(program.reproduce_kim2019 PROPERTIES
-  PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: ")
+  PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: "
+  FIXTURES_SETUP kim2019_networks)
+# Batches merge: the toy run's networks.csv alone gives back its tables; a network twice is refused.
+add_test(NAME program.reproduce_merge
+  COMMAND ${CMAKE_COMMAND} -DREPRODUCE=$<TARGET_FILE:reproduce_kim2019> -DRUN=${CMAKE_CURRENT_BINARY_DIR}/kim2019
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/kim2019_merged -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/reproduce_merge.cmake)
+set_tests_properties(program.reproduce_merge PROPERTIES FIXTURES_REQUIRED kim2019_networks)
 foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=--min_trials 7000")
   string(REPLACE "=" ";" _parts "${_case}")
   list(GET _parts 0 _flag)
