@@ -17,7 +17,8 @@
 //   reproduce_kim2019 --merge A/networks.csv B/networks.csv … [--out DIR]
 //
 // --merge rebuilds the table and figures from the networks.csv of runs made in batches (other
-// seeds, other machines): M = 100 as ten runs of --M 10 with --seed 1, 11, 21, ….
+// seeds, other machines): M = 100 as ten runs of --M 10 with --seed 1, 11, 21, …. networks.csv
+// is rewritten as each network finishes, so an interrupted run keeps what it computed.
 #include <spikernn/io/atomic_file.hpp>
 #include <spikernn/io/gnuplot.hpp>
 #include <spikernn/spikernn.hpp>
@@ -326,6 +327,8 @@ int main(int argc, char** argv) {
     const condition sigmoid{"sigmoid", "sigmoid", "sigmoid", {4, 10}}, softplus{"softplus", "softplus", "softplus", {4, 10}},
         relu{"clipped_relu", "clipped ReLU", "clipped_relu", {4, 10}}, fixed{"fixed_35ms", "fixed 35 ms", "sigmoid", {7}},
         tuned{"sigmoid", "tuned 20-50 ms", "sigmoid", {4, 10}};  // the sigmoid networks under Fig. 5's label
+    fs::create_directories(o.out);
+    const fs::path csv_path = fs::path(o.out) / "networks.csv";
     std::vector<network_result> results;
     std::ostringstream md;
     md << "# Kim, Li & Sejnowski 2019, reproduced with spikernn\n\n";
@@ -361,6 +364,7 @@ int main(int argc, char** argv) {
 
       const long jobs = long(work.size()) * o.m;
       results.resize(static_cast<std::size_t>(jobs));
+      std::vector<char> finished(results.size(), 0);
       std::mutex print;
       long done = 0;
       const auto t0 = std::chrono::steady_clock::now();
@@ -369,8 +373,14 @@ int main(int argc, char** argv) {
       sk::parallel_for(jobs, sk::thread_count(o.threads), [&](long k, int) {
         const condition& c = work[std::size_t(k / o.m)];
         const auto r = run_network(c, o.first_seed + std::uint64_t(k % o.m), o);
-        results[std::size_t(k)] = r;
         std::lock_guard lock(print);
+        results[std::size_t(k)] = r;
+        // networks.csv grows as networks finish: an interrupted run keeps them for --merge
+        finished[std::size_t(k)] = 1;
+        std::vector<network_result> so_far;
+        for (std::size_t i = 0; i < results.size(); ++i)
+          if (finished[i]) so_far.push_back(results[i]);
+        sk::io::write_text_atomically(csv_path, to_csv(so_far));
         std::fprintf(stderr, "[%3ld/%ld] %-14s seed %3llu: %s %5ld trials; LIF %s factor %2.0f, search %.2f, fresh %.2f (%.0f s)\n",
                      ++done, jobs, c.name.c_str(), static_cast<unsigned long long>(r.seed),
                      r.rate_success ? "trained" : "FAILED ", r.trials, r.lif_success() ? "ok  " : "fail", r.factor,
@@ -385,8 +395,7 @@ int main(int argc, char** argv) {
          << "the networks that met the training criterion. Wall time " << fmt("%.0f", wall) << " s on "
          << sk::thread_count(o.threads) << " threads.\n\n";
     }
-    fs::create_directories(o.out);
-    sk::io::write_text_atomically(fs::path(o.out) / "networks.csv", to_csv(results));
+    sk::io::write_text_atomically(csv_path, to_csv(results));
     const std::string size = o.merge.empty() ? ", N=" + std::to_string(o.n) : "";  // N is not in networks.csv
     if (fig7) {
       const std::vector<condition> c7{sigmoid, softplus, relu};
