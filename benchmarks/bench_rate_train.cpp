@@ -26,7 +26,7 @@ void train_trials(benchmark::State& state, const Task& task, int n) {
   std::vector<const sk::trial*> ptrs;
   for (auto& t : trials) ptrs.push_back(&t);
   std::vector<sk::rng> streams;
-  sk::matrix<float> d_o(task.n_steps() - 1, batch);
+  sk::matrix<float> d_o(1, (task.n_steps() - 1) * batch);  // time-major, as tape::o
   sk::vector<float> grad(net.parameters().size());
   std::uint64_t index = 0;
   for (auto _ : state) {
@@ -36,9 +36,12 @@ void train_trials(benchmark::State& state, const Task& task, int n) {
       trials[std::size_t(b)] = task.generate(streams.back());
     }
     net.forward(ptrs, streams, tp);
-    for (int b = 0; b < batch; ++b) {
-      auto col = d_o.col(b);
-      sk::trial_loss(sk::loss_fn::l2, tp.o.col(b), trials[std::size_t(b)].z, col);
+    for (int b = 0; b < batch; ++b) {  // trial b's outputs: every batch-th column (time-major)
+      const Eigen::Map<const sk::row_vector<float>, 0, Eigen::InnerStride<>> o(tp.o.data() + b, tp.o.cols() / batch,
+                                                                               Eigen::InnerStride<>(batch));
+      Eigen::Map<sk::row_vector<float>, 0, Eigen::InnerStride<>> g(d_o.data() + b, tp.o.cols() / batch,
+                                                                   Eigen::InnerStride<>(batch));
+      sk::trial_loss(sk::loss_fn::l2, o, trials[std::size_t(b)].z, g);
     }
     d_o /= float(batch);
     grad.setZero();

@@ -5,8 +5,11 @@
 
 #include <spikernn/io/mat_file.hpp>
 #include <spikernn/io/npy.hpp>
+#include <spikernn/train/checkpoint.hpp>
 
 #include <filesystem>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -29,5 +32,15 @@ struct param_sink {
     put(name, Eigen::Map<const matrix<double>>(v.data(), 1, index_t(v.size())));
   }
 };
+
+/// The curves a program's training hook keeps across a resume, saved and loaded by name.
+inline void save_curves(checkpoint_section& ck,
+                        std::initializer_list<std::pair<const char*, const std::vector<double>*>> curves) {
+  for (const auto& [name, v] : curves) ck.put(name, *v);
+}
+inline void load_curves(const checkpoint_section& ck,
+                        std::initializer_list<std::pair<const char*, std::vector<double>*>> curves) {
+  for (const auto& [name, v] : curves) *v = ck.get_doubles(name);
+}
 
 }  // namespace spikernn::programs

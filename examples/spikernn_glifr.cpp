@@ -90,6 +90,8 @@ struct options {
   bool anneal = false;
   std::uint64_t seed = 1;
   long train_limit = 0, test_limit = 0;
+  long checkpoint_every = 0;
+  bool resume = false;
 };
 
 /// What the task supplies: training and test samples and their shape.
@@ -346,13 +348,33 @@ run_result train_network(Model& model, const std::string& type, int run, sk::see
       if constexpr (requires { model.set_sigma_v(1.0); })
         if (p.epoch < p.epochs) model.set_sigma_v(sigma_v_of_epoch(o, p.epoch));
     }
+    // What a resumed run needs: the curves so far, and σ_V of the epoch it continues.
+    void save_state(sk::checkpoint_section& ck) const {
+      sk::programs::save_curves(ck, {{"test_epochs", &test_epochs}, {"test_losses", &test_losses},
+                                     {"test_accuracies", &test_accuracies}, {"train_accuracies", &train_accuracies}});
+    }
+    void load_state(const sk::checkpoint_section& ck) {
+      sk::programs::load_curves(ck, {{"test_epochs", &test_epochs}, {"test_losses", &test_losses},
+                                     {"test_accuracies", &test_accuracies}, {"train_accuracies", &train_accuracies}});
+      if constexpr (requires { model.set_sigma_v(1.0); })
+        model.set_sigma_v(sigma_v_of_epoch(o, int(train_accuracies.size())));
+    }
   } obs{model, o, evaluate, test_epochs, test_losses, test_accuracies, train_accuracies, print,
         type + "-" + std::to_string(run)};
 
   if constexpr (requires { model.set_sigma_v(1.0); }) model.set_sigma_v(sigma_v_of_epoch(o, 0));
+  const fs::path checkpoint = dir / "checkpoint.ckpt";  // removed once the network's files are written
   const sk::epoch_result fitted =
       sk::fit(model, std::span<const sk::sequence_sample>(d.train), opt,
-              sk::epoch_options{.epochs = o.epochs, .batch = o.batch, .shuffle = true, .loss = loss, .seed = s}, obs);
+              sk::epoch_options{.epochs = o.epochs,
+                                .batch = o.batch,
+                                .shuffle = true,
+                                .loss = loss,
+                                .seed = s,
+                                .checkpoint = checkpoint,
+                                .checkpoint_every = o.checkpoint_every,
+                                .resume = o.resume && fs::exists(checkpoint) ? checkpoint : fs::path{}},
+              obs);
 
   run_result r;
   r.type = type;
@@ -407,6 +429,7 @@ run_result train_network(Model& model, const std::string& type, int run, sk::see
   if (d.sine) js << ",\n  \"test_loss_sum_of_pattern_mses\": " << r.sine_sum;
   js << ",\n  \"train_seconds\": " << r.seconds << "\n}\n";
   sk::io::write_text_atomically(dir / "run.json", js.str());
+  fs::remove(checkpoint);
 
   std::vector<double> epochs(fitted.losses.size());
   for (std::size_t e = 0; e < epochs.size(); ++e) epochs[e] = double(e + 1);
@@ -533,6 +556,10 @@ int main(int argc, char** argv) {
   app.add_option("--test_limit", o.test_limit, "Use only the first N test images (0: all)")->capture_default_str();
   app.add_option("--eval_every", o.eval_every, "Epochs between test evaluations (default: 50 sine, 1 MNIST)");
   app.add_option("--out", o.out, "Output folder")->capture_default_str();
+  app.add_option("--checkpoint_every", o.checkpoint_every,
+                 "Updates between checkpoints (DIR/<type>-<run>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
+      ->capture_default_str();
+  app.add_flag("--resume", o.resume, "Continue every network from its checkpoint (others start afresh)");
   CLI11_PARSE(app, argc, argv);
   try {
     sk::require(o.task == "sine" || o.task == "lmnist" || o.task == "pmnist", "task", "sine, lmnist or pmnist, got '" + o.task + "'");
@@ -564,6 +591,7 @@ int main(int argc, char** argv) {
     std::vector<run_result> results(static_cast<std::size_t>(jobs));
     std::mutex print;
     const auto t0 = std::chrono::steady_clock::now();
+    const sk::interrupt_guard interrupts;  // Ctrl-C / kill: every network checkpoints, then we stop
     // Runs of one type next to each other, so the first results arrive type by type.
     sk::parallel_for(jobs, o.threads, [&](long k, int) {
       const std::string& type = types[std::size_t(k / o.runs)];
@@ -578,6 +606,9 @@ int main(int argc, char** argv) {
     std::printf("\nwrote %s and %s (%.0f s)\n", (out / "results.md").c_str(), (out / "results.csv").c_str(), wall);
     std::ifstream md(out / "results.md");
     std::cout << md.rdbuf();
+  } catch (const sk::training_interrupted& e) {
+    std::cerr << "spikernn-glifr: " << e.what() << "\nspikernn-glifr: run the same command with --resume to continue\n";
+    return 130;
   } catch (const std::exception& e) {
     std::cerr << "spikernn-glifr: " << e.what() << '\n';
     return 1;

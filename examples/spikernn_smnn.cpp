@@ -27,8 +27,8 @@
 #include <spikernn/task/rate_encoding.hpp>
 #include <spikernn/task/sequential_mnist.hpp>
 #include <spikernn/train/adam.hpp>
-#include <spikernn/train/gradient_clip.hpp>
-#include <spikernn/train/spiking_loss.hpp>
+#include <spikernn/train/engine.hpp>
+#include <spikernn/train/hooks.hpp>
 
 #include "output_support.hpp"
 
@@ -62,6 +62,8 @@ struct options {
   long train_limit = 0, test_limit = 0;
   double lr = 1e-3, clip = 20;
   std::uint64_t seed = 1;
+  long checkpoint_every = 0;
+  bool resume = false;
 };
 
 /// The paper repository's final MNIST accuracies (B.6: mean of 5 runs, 3 for P = 200).
@@ -164,14 +166,13 @@ void write_parameters(const fs::path& dir, const Net& net, const options& o, con
   sink.mat.commit();
 }
 
-/// One optimiser update from a filled tape and its output gradient.
-template <class Net>
-void update(Net& net, typename Net::tape& tp, const sk::matrix<float>& d_o, sk::vector<float>& grad, sk::adam& opt,
-            double clip) {
-  grad.setZero();
-  net.backward(tp, d_o, grad);
-  sk::clip_grad_norm(grad, net.layout(), clip);
-  opt.step(net.parameters(), grad, net.layout());
+/// The engine's options for one network: its checkpoint in its folder, resumed with --resume.
+sk::fit_options run_options(const options& o, const fs::path& dir, long steps) {
+  const fs::path ck = dir / "checkpoint.ckpt";
+  return {.steps = steps,
+          .checkpoint = ck,
+          .checkpoint_every = o.checkpoint_every,
+          .resume = o.resume && fs::exists(ck) ? ck : fs::path{}};
 }
 
 // ---- MNIST ----------------------------------------------------------------------------------
@@ -210,47 +211,42 @@ run_result train_mnist(const job& j, const options& o, const digit_set& train, c
   const int T = o.steps;
   sk::adam opt({.lr = o.lr, .form = sk::adam_form::pytorch});
   typename Net::tape tp;
-  sk::matrix<float> d_o;
-  sk::vector<float> grad(net.parameters().size());
-  std::vector<sk::spike_events> ev;
-  std::vector<int> labels;
-  std::vector<std::size_t> order(train.labels.size());
-  std::vector<double> test_epochs, test_acc, losses;
-  long update_count = 0;
-  const auto record = [&](int epoch) {
-    const auto [acc, rate] = mnist_test(net, test, T, j.s);
-    test_epochs.push_back(epoch);
-    test_acc.push_back(acc);
-    const std::lock_guard lock(print);
-    std::printf("%-12s epoch %4d/%d  loss %.4f  test accuracy %.4f  hidden rate %.1f Hz\n", j.name().c_str(), epoch,
-                o.epochs, losses.empty() ? 0.0 : losses.back(), acc, rate);
-    std::fflush(stdout);
-    return rate;
-  };
-  for (int e = 0; e < o.epochs; ++e) {
-    // B.4: each epoch takes a few fresh random batches (a shuffled DataLoader's first ones)
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    sk::rng g(j.s, sk::purpose::batch_order, std::uint64_t(e));
-    for (std::size_t i = order.size() - 1; i > 0; --i)
-      std::swap(order[i], order[std::min(i, std::size_t(g.uniform() * double(i + 1)))]);
-    double epoch_loss = 0;
-    for (int k = 0; k < o.batches_per_epoch; ++k) {
-      ev.clear();
-      labels.clear();
-      for (int b = 0; b < o.batch; ++b) {
-        const std::size_t i = order[(std::size_t(k) * std::size_t(o.batch) + std::size_t(b)) % order.size()];
-        sk::rng enc(j.s, sk::purpose::spike_encoding, (std::uint64_t(update_count) << 32) + std::uint64_t(b));
-        ev.push_back(sk::bernoulli_rate_events(train.pixels[i], T, enc));
-        labels.push_back(train.labels[i]);
+  // B.4: each epoch takes a few fresh random batches (a shuffled DataLoader's first ones).
+  sk::encoded_batches data(train.pixels, train.labels, T, o.batch, o.batches_per_epoch, j.s);
+  // The curves, with the test accuracy every test_every epochs, kept across a resume.
+  struct curves {
+    const Net& net;
+    const job& j;
+    const options& o;
+    const digit_set& test;
+    std::mutex& print;
+    std::vector<double> test_epochs, test_acc, losses;
+    bool on_epoch(const sk::epoch_report& r) {
+      losses.push_back(r.loss_sum / o.batches_per_epoch);
+      const int e = int(r.epoch);
+      if (e % o.test_every == 0 || e + 1 == o.epochs) {
+        const auto [acc, rate] = mnist_test(net, test, o.steps, j.s);
+        test_epochs.push_back(e);
+        test_acc.push_back(acc);
+        const std::lock_guard lock(print);
+        std::printf("%-12s epoch %4d/%d  loss %.4f  test accuracy %.4f  hidden rate %.1f Hz\n", j.name().c_str(), e,
+                    o.epochs, losses.back(), acc, rate);
+        std::fflush(stdout);
       }
-      net.forward(std::span<const sk::spike_events>(ev), tp);
-      epoch_loss += sk::softmax_then_cross_entropy_loss(tp.o, std::span<const int>(labels), d_o);
-      update(net, tp, d_o, grad, opt, o.clip);
-      ++update_count;
+      return false;
     }
-    losses.push_back(epoch_loss / o.batches_per_epoch);
-    if (e % o.test_every == 0 || e + 1 == o.epochs) record(e);
-  }
+    void save_state(sk::checkpoint_section& ck) const {
+      sk::programs::save_curves(ck, {{"test_epochs", &test_epochs}, {"test_accuracy", &test_acc}, {"losses", &losses}});
+    }
+    void load_state(const sk::checkpoint_section& ck) {
+      sk::programs::load_curves(ck, {{"test_epochs", &test_epochs}, {"test_accuracy", &test_acc}, {"losses", &losses}});
+    }
+  } rec{net, j, o, test, print, {}, {}, {}};
+  sk::fit(net, data, sk::spiking_objective{sk::spiking_loss::softmax_then_cross_entropy}, opt,
+          run_options(o, dir, long(o.epochs) * o.batches_per_epoch), sk::clip_gradient_norm{o.clip}, rec);
+  const auto& test_epochs = rec.test_epochs;
+  const auto& test_acc = rec.test_acc;
+  const auto& losses = rec.losses;
   run_result r{j, test_acc.back(), losses.back(), 0, 0};
   r.mean_rate_hz = mnist_test(net, test, T, j.s).second;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -300,53 +296,65 @@ run_result train_context(const job& j, const options& o, const fs::path& dir, st
   Net net(network_params(o, j), j.s);
   sk::adam opt({.lr = o.lr, .form = sk::adam_form::pytorch});
   typename Net::tape tp;
-  sk::matrix<float> d_o;
-  sk::vector<float> grad(net.parameters().size());
   const sk::seed test_seed{j.s.value ^ 0x5DEECE66DULL};  // test trials never seen in training
   const auto test_set = task.batch(test_seed, 0, o.test_trials);
   const auto as_pointers = [](const std::vector<sk::sequence_sample>& v) {
     std::vector<const sk::matrix<double>*> in;
-    std::vector<const sk::sequence_sample*> s;
-    for (const auto& x : v) {
-      in.push_back(&x.u);
-      s.push_back(&x);
-    }
-    return std::pair{in, s};
+    for (const auto& x : v) in.push_back(&x.u);
+    return in;
   };
-  const auto score = [&] {
-    const auto [in, s] = as_pointers(test_set);
-    net.forward(std::span<const sk::matrix<double>* const>(in), tp);
-    int hits = 0;
-    for (std::size_t b = 0; b < test_set.size(); ++b)
-      hits += task.correct(test_set[b], sk::time_major_trial(tp.o, sk::index_t(test_set.size()), sk::index_t(b)));
-    return double(hits) / double(test_set.size());
-  };
-  std::vector<double> rounds_x, acc, losses;
-  const int every = std::max(1, o.rounds / 20);
-  for (int round = 0; round < o.rounds; ++round) {
-    const auto data = task.batch(j.s, std::uint64_t(round), o.batch);
-    const auto [in, s] = as_pointers(data);
-    const sk::matrix<double> z = sk::time_major_targets(std::span<const sk::sequence_sample* const>(s));
-    double loss = 0;
-    for (int k = 0; k < o.steps_per_round; ++k) {
-      net.forward(std::span<const sk::matrix<double>* const>(in), tp);
-      loss = sk::l2_norm_loss(tp.o, z, d_o);
-      update(net, tp, d_o, grad, opt, o.clip);
+  // B.5: rounds of a fresh batch, each trained on for steps_per_round updates; the curve keeps
+  // each round's last loss and the test accuracy about 20 times in the run.
+  sk::repeated_batches data([&](long round) { return task.batch(j.s, std::uint64_t(round), o.batch); },
+                            o.steps_per_round);
+  struct curves {
+    const Net& net;
+    const job& j;
+    const options& o;
+    const sk::context_dependent& task;
+    const std::vector<sk::sequence_sample>& test_set;
+    std::mutex& print;
+    std::vector<double> rounds_x, acc, losses;
+    double score() const {
+      typename Net::tape t;
+      std::vector<const sk::matrix<double>*> in;
+      for (const auto& x : test_set) in.push_back(&x.u);
+      net.forward(std::span<const sk::matrix<double>* const>(in), t);
+      int hits = 0;
+      for (std::size_t b = 0; b < test_set.size(); ++b)
+        hits += task.correct(test_set[b], sk::time_major_trial(t.o, sk::index_t(test_set.size()), sk::index_t(b)));
+      return double(hits) / double(test_set.size());
     }
-    losses.push_back(loss);
-    if ((round + 1) % every == 0 || round + 1 == o.rounds) {
-      rounds_x.push_back(round + 1);
-      acc.push_back(score());
-      const std::lock_guard lock(print);
-      std::printf("%-12s round %4d/%d  loss %.3f  test accuracy %.3f\n", j.name().c_str(), round + 1, o.rounds, loss,
-                  acc.back());
-      std::fflush(stdout);
+    void after_step(const sk::step_report<Net, sk::sample_batch>& r) {
+      if ((r.step + 1) % o.steps_per_round != 0) return;
+      const long round = r.step / o.steps_per_round;
+      losses.push_back(r.loss);
+      const int every = std::max(1, o.rounds / 20);
+      if ((round + 1) % every == 0 || round + 1 == o.rounds) {
+        rounds_x.push_back(double(round + 1));
+        acc.push_back(score());
+        const std::lock_guard lock(print);
+        std::printf("%-12s round %4ld/%d  loss %.3f  test accuracy %.3f\n", j.name().c_str(), round + 1, o.rounds,
+                    r.loss, acc.back());
+        std::fflush(stdout);
+      }
     }
-  }
+    void save_state(sk::checkpoint_section& ck) const {
+      sk::programs::save_curves(ck, {{"rounds", &rounds_x}, {"test_accuracy", &acc}, {"losses", &losses}});
+    }
+    void load_state(const sk::checkpoint_section& ck) {
+      sk::programs::load_curves(ck, {{"rounds", &rounds_x}, {"test_accuracy", &acc}, {"losses", &losses}});
+    }
+  } rec{net, j, o, task, test_set, print, {}, {}, {}};
+  sk::fit(net, data, sk::spiking_objective{sk::spiking_loss::l2_norm}, opt,
+          run_options(o, dir, long(o.rounds) * o.steps_per_round), sk::clip_gradient_norm{o.clip}, rec);
+  const auto& rounds_x = rec.rounds_x;
+  const auto& acc = rec.acc;
+  const auto& losses = rec.losses;
   run_result r{j, acc.back(), losses.back(), 0, 0};
 
   // The mean ± std output over the test trials of each condition, as the paper plots it.
-  const auto [in, s] = as_pointers(test_set);
+  const auto in = as_pointers(test_set);
   net.forward(std::span<const sk::matrix<double>* const>(in), tp);
   r.mean_rate_hz = double(tp.s.sum()) / (double(test_set.size()) * double(net.size()) * task.n_steps() * net.params().dt);
   const sk::index_t B = sk::index_t(test_set.size());
@@ -459,6 +467,10 @@ int main(int argc, char** argv) {
   app.add_option("--steps_per_round", o.steps_per_round, "Context: updates per batch")->capture_default_str();
   app.add_option("--test_trials", o.test_trials, "Context: test trials")->capture_default_str();
   app.add_option("--out", o.out, "Output folder")->capture_default_str();
+  app.add_option("--checkpoint_every", o.checkpoint_every,
+                 "Updates between checkpoints (DIR/<network>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
+      ->capture_default_str();
+  app.add_flag("--resume", o.resume, "Continue every network from its checkpoint (others start afresh)");
   CLI11_PARSE(app, argc, argv);
   try {
     sk::require(o.task == "mnist" || o.task == "context", "task", "mnist or context, got '" + o.task + "'");
@@ -504,6 +516,7 @@ int main(int argc, char** argv) {
     std::vector<run_result> results(jobs.size());
     std::mutex print;
     const auto t0 = std::chrono::steady_clock::now();
+    const sk::interrupt_guard interrupts;  // Ctrl-C / kill: every network checkpoints, then we stop
     sk::parallel_for(long(jobs.size()), o.threads, [&](long k, int) {
       const job& j = jobs[std::size_t(k)];
       const fs::path dir = out / j.name();
@@ -525,12 +538,16 @@ int main(int argc, char** argv) {
                          "\",\n  \"test_accuracy\": " + std::to_string(r.accuracy) + ",\n  \"hidden_rate_hz\": " +
                          std::to_string(r.mean_rate_hz) + ",\n  \"seconds\": " + std::to_string(r.seconds) + "\n}\n";
       sk::io::write_text_atomically(dir / "run.json", json);
+      fs::remove(dir / "checkpoint.ckpt");  // the network is complete: its files replace it
       results[std::size_t(k)] = r;
     });
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     write_results(out, o, results, wall, data);
     std::ifstream md(out / "results.md");
     std::cout << '\n' << md.rdbuf();
+  } catch (const sk::training_interrupted& e) {
+    std::cerr << "spikernn-smnn: " << e.what() << "\nspikernn-smnn: run the same command with --resume to continue\n";
+    return 130;
   } catch (const std::exception& e) {
     std::cerr << "spikernn-smnn: " << e.what() << '\n';
     return 1;

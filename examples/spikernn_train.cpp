@@ -36,6 +36,8 @@ struct options {
   std::string output_dir = ".";
   std::uint64_t seed = 1;
   int batch = 1;
+  long checkpoint_every = 0;
+  std::string resume;
   std::string mode = "train";
   std::string weight_init = "gaus";
   bool quiet = false;
@@ -99,11 +101,30 @@ int run(const options& o, const Task& task) {
               << net.types().n_inh() << " I), " << Act::name << ", taus " << join_floats(o.decay_taus)
               << ", seed " << o.seed << "\n";
   const auto stop = sk::kim2019_stop(task);
-  const sk::train_options topts{.n_trials = o.n_trials, .batch = o.batch, .loss = sk::parse_loss(o.loss), .seed = sk::seed{o.seed}};
+  // Checkpoints sit beside the model (…/<model>.ckpt) until it is saved; a resumed run keeps
+  // writing to the checkpoint it continues.
+  fs::path checkpoint = path;
+  checkpoint.replace_extension(".ckpt");
+  if (!o.resume.empty()) checkpoint = o.resume;
+  const sk::train_options topts{.n_trials = o.n_trials,
+                                .batch = o.batch,
+                                .loss = sk::parse_loss(o.loss),
+                                .seed = sk::seed{o.seed},
+                                .checkpoint = checkpoint,
+                                .checkpoint_every = o.checkpoint_every / o.batch,
+                                .resume = o.resume};
   sk::train_result<float> fit;
-  if (o.quiet) fit = sk::train(net, task, sk::adam{}, stop, topts);
-  else fit = sk::train(net, task, sk::adam{}, stop, topts, sk::progress{});
+  try {
+    const sk::interrupt_guard interrupts;  // Ctrl-C / kill: checkpoint, then stop
+    if (o.quiet) fit = sk::train(net, task, sk::adam{}, stop, topts);
+    else fit = sk::train(net, task, sk::adam{}, stop, topts, sk::progress{});
+  } catch (const sk::training_interrupted& e) {
+    std::cerr << "\nspikernn-train: " << e.what() << "\nspikernn-train: continue with the same flags and --resume "
+              << e.checkpoint_file << "\n";
+    return 130;
+  }
   sk::io::save_rate_model(path, net, fit, {.task = o.task, .loss = topts.loss, .seed = o.seed});
+  fs::remove(checkpoint);  // the model is complete
   std::cout << path.string() << "\n";
   if (!o.quiet)
     std::cerr << (fit.success ? "criterion met after " + std::to_string(fit.trials_to_criterion) + " trials"
@@ -148,6 +169,10 @@ int main(int argc, char** argv) {
   app.add_option("--mode", o.mode, "Only 'train' (the original's eval mode has no code path)")->capture_default_str();
   app.add_option("--w_dist", o.weight_init, "Initial weights: gaus or gamma")->capture_default_str();
   app.add_flag("--quiet", o.quiet, "No progress output");
+  app.add_option("--checkpoint_every", o.checkpoint_every,
+                 "Trials between checkpoints (<model>.ckpt beside the model; 0: only on Ctrl-C / kill)")
+      ->capture_default_str();
+  app.add_option("--resume", o.resume, "Continue the run saved in this checkpoint (give the run's other flags again)");
   std::string gpu, gpu_frac;
   app.add_option("--gpu", gpu, "Accepted for compatibility with rate/main.py; training runs on the CPU");
   app.add_option("--gpu_frac", gpu_frac, "Accepted for compatibility with rate/main.py; ignored");
@@ -162,6 +187,8 @@ int main(int argc, char** argv) {
     sk::rate_rnn_params{.n = o.n, .p_inh = o.p_inh, .p_rec = o.p_rec, .gain = o.gain, .som_n = o.som_n, .taus = o.decay_taus}
         .validate();
     sk::train_options{.n_trials = o.n_trials, .batch = o.batch}.validate();
+    sk::require(o.checkpoint_every >= 0 && o.checkpoint_every % o.batch == 0, "checkpoint_every",
+                "a non-negative multiple of --batch (trials), got " + std::to_string(o.checkpoint_every));
     const sk::any_task task = sk::make_task(o.task);
     o.task = sk::canonical_task_name(o.task);
     return std::visit([&](const auto& tk) { return dispatch(o, tk); }, task);

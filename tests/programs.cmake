@@ -76,6 +76,8 @@ foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=-
   add_test(NAME program.reproduce_refuses_${_flag} COMMAND reproduce_kim2019 ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
   set_tests_properties(program.reproduce_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "reproduce_kim2019: --${_flag}: ")
 endforeach()
+# minutes under the sanitizers: the first pass of CI runs them, its sanitizer pass leaves them out
+set_tests_properties(program.reproduce_kim2019 program.reproduce_merge PROPERTIES LABELS slow)
 
 # Every option of the original, end to end on tiny networks.
 add_test(NAME program.every_option
@@ -99,6 +101,16 @@ foreach(_case "task=--task cifar" "types=--types Hom,GRU" "version=--version 202
   add_test(NAME program.glifr_refuses_${_flag} COMMAND spikernn-glifr ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
   set_tests_properties(program.glifr_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-glifr: .*${_flag}")
 endforeach()
+
+# Interrupted (Ctrl-C / kill) and resumed runs give the models of runs never stopped.
+if(SPIKERNN_SYSTEM_PYTHON)
+  add_test(NAME program.train_resume
+    COMMAND ${SPIKERNN_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/resume_program.py train
+            $<TARGET_FILE:spikernn-train> ${CMAKE_CURRENT_BINARY_DIR}/train_resume)
+  add_test(NAME program.smnn_resume
+    COMMAND ${SPIKERNN_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/resume_program.py smnn
+            $<TARGET_FILE:spikernn-smnn> ${CMAKE_CURRENT_BINARY_DIR}/smnn_resume)
+endif()
 
 # Spiking mode-based RNNs: files a Python user reads, and refusals by name.
 if(SPIKERNN_SYSTEM_PYTHON)

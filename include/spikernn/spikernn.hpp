@@ -42,6 +42,7 @@
 #include "spikernn/train/gradient_check.hpp"
 #include "spikernn/train/gradient_clip.hpp"
 #include "spikernn/train/epoch_trainer.hpp"
+#include "spikernn/train/hooks.hpp"
 #include "spikernn/train/sequence_loss.hpp"
 #include "spikernn/train/spiking_loss.hpp"
 #include "spikernn/observe/progress.hpp"

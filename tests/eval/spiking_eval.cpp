@@ -109,7 +109,7 @@ TEST_CASE("evaluate_spiking: a model with other inputs than the task - or no tri
   CHECK(refused([&] { evaluate_spiking(model, task, 20.0, {.trials = 1, .threads = 1}); }) == "");
 }
 
-TEST_CASE("evaluate_spiking: a trained Go-NoGo network converts at factor 20 (N=200 - seed 4)") {
+TEST_CASE("evaluate_spiking: a trained Go-NoGo network converts at factor 20 (N=200 - seed 4)" * doctest::test_suite("slow")) {
   // spec §8: robust conversion for N ≥ 200; this network converts at 100 % over 100 trials.
   const go_nogo task{};
   rate_rnn<float> net({.n = 200, .taus = {4, 20}}, seed{4});

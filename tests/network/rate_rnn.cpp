@@ -58,9 +58,10 @@ TEST_CASE("rate_rnn: forward pass is the Euler step of spec §1.6 / noise outsid
     x = (1 - a.array()).matrix().cwiseProduct(x) + a.cwiseProduct(drive) + 0.1 * z.col(t);
     r = x.unaryExpr([](double v) { return sigmoid::value(v); });
     CHECK((tp.x.col(t) - x).cwiseAbs().maxCoeff() < 1e-12);
-    CHECK(tp.o(t - 1, 0) == doctest::Approx(net.w_out().dot(r) + net.b_out()));
+    CHECK(tp.o(0, t - 1) == doctest::Approx(net.w_out().dot(r) + net.b_out()));
   }
-  CHECK(tp.o.rows() == 3);  // T − 1 outputs
+  CHECK(tp.o.rows() == 1);  // one readout …
+  CHECK(tp.o.cols() == 3);  // … at T − 1 steps
 }
 
 TEST_CASE("rate_rnn: a batch gives each trial the result it has alone") {
@@ -75,7 +76,7 @@ TEST_CASE("rate_rnn: a batch gives each trial the result it has alone") {
     std::vector<const trial*> one{both[std::size_t(b)]};
     std::vector<rng> s{rng(seed{1}, purpose::user, std::uint64_t(b))};
     net.forward(one, s, one_tp);
-    CHECK((batch_tp.o.col(b) - one_tp.o.col(0)).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((time_major_trial(batch_tp.o, 2, b) - one_tp.o).cwiseAbs().maxCoeff() < 1e-12);
   }
 }
 
@@ -115,7 +116,7 @@ TEST_CASE("rate_rnn: unconnected Dale weights get exactly zero gradient") {
   rate_rnn<double>::tape tp;
   net.forward(trials, noise, tp);
   vector<double> grad = vector<double>::Zero(net.parameters().size());
-  net.backward(tp, matrix<double>::Ones(19, 1), grad);
+  net.backward(tp, matrix<double>::Ones(1, 19), grad);  // dL/do for the T − 1 outputs, time-major
   const Eigen::Map<const matrix<double>> dw(grad.data(), 20, 20);
   for (index_t k = 0; k < 400; ++k) {
     if (net.w()(k) == 0.0) CHECK(dw(k) == 0.0);

@@ -159,7 +159,7 @@ TEST_CASE_TEMPLATE("rate_unit: the per-unit adjoint is the recursion of rate_rnn
   std::vector<rng> noise{rng(seed{9}, purpose::user)};
   typename rate_rnn<double, Act, dale>::tape tp;
   net.forward(trials, noise, tp);
-  matrix<double> d_o(2, 1);
+  matrix<double> d_o(1, 2);  // dL/do_1, dL/do_2 (time-major, one trial)
   d_o << 0.6, -1.4;
   vector<double> grad = vector<double>::Zero(net.parameters().size());
   net.backward(tp, d_o, grad);
@@ -170,7 +170,7 @@ TEST_CASE_TEMPLATE("rate_unit: the per-unit adjoint is the recursion of rate_rnn
   vector<double> d_x_next = vector<double>::Zero(6), a_d_x = vector<double>::Zero(6);
   for (index_t t = 2; t >= 1; --t) {
     CAPTURE(t);
-    const vector<double> d_r = net.w_out().transpose() * d_o(t - 1, 0) + W.transpose() * a_d_x;
+    const vector<double> d_r = net.w_out().transpose() * d_o(0, t - 1) + W.transpose() * a_d_x;
     vector<double> d_x(6);
     for (index_t i = 0; i < 6; ++i) {
       d_x(i) = rate_unit_adjoint<Act>(tp.x(i, t), tp.r(i, t), d_r(i), tp.a(i), d_x_next(i));

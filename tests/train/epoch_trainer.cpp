@@ -36,6 +36,7 @@ struct affine_model {
     tp.o.colwise() += theta_.tail(n_out_);
     seen.push_back(B);
   }
+  void forward(const sample_batch& b, tape& tp) const { forward(std::span<const matrix<double>* const>(b.inputs), tp); }
   void backward(tape& tp, const matrix<double>& d_o, vector<double>& grad) const {
     grad.head(n_out_) += d_o * tp.u.transpose();
     grad.tail(n_out_) += d_o.rowwise().sum();
@@ -103,6 +104,7 @@ TEST_CASE("epoch_trainer: every sample once per epoch - the order from the seed 
       for (const auto* u : in) order.push_back(int((*u)(0, 0)));
       affine_model::forward(in, tp);
     }
+    void forward(const sample_batch& b, tape& tp) const { forward(std::span<const matrix<double>* const>(b.inputs), tp); }
     mutable std::vector<int> order;
   };
   auto run = [&](std::uint64_t s) {

@@ -51,7 +51,7 @@ TEST_CASE("trainer: the same seed repeats a run exactly - another seed does not"
   CHECK(a.losses != c.losses);
 }
 
-TEST_CASE("trainer: Go-NoGo N=200 sigmoid reaches the original stop rule (fixed seed)") {
+TEST_CASE("trainer: Go-NoGo N=200 sigmoid reaches the original stop rule (fixed seed)" * doctest::test_suite("slow")) {
   // Spec §3.2: eval loss < 7 and accuracy > 0.95 after trial 1500. Measured over seeds 1-10 in
   // the README; this seed is one of them, and the threshold leaves room (the paper: ≤ ~2000).
   const go_nogo task{};
@@ -70,7 +70,7 @@ TEST_CASE("trainer: Go-NoGo N=200 sigmoid reaches the original stop rule (fixed 
   CHECK(net.taus_gaus() != res.initial_parameters.segment(net.layout()[3].offset, 200));
 }
 
-TEST_CASE("trainer: XOR N=200 with tau_d up to 250 ms reaches the stop rule (fixed seed)") {
+TEST_CASE("trainer: XOR N=200 with tau_d up to 250 ms reaches the stop rule (fixed seed)" * doctest::test_suite("slow")) {
   // README: with taus 4 50 seeds 1-6 all met the rule in 1402-2102 trials (with 4 20 only 1 of 6:
   // the first pulse is forgotten before the second arrives). This is seed 1 (1702 trials).
   const xor_task task{};
@@ -81,7 +81,7 @@ TEST_CASE("trainer: XOR N=200 with tau_d up to 250 ms reaches the stop rule (fix
   CHECK(res.last_eval.perf_mean > 0.95);
 }
 
-TEST_CASE("trainer: a batch of trials per step also learns Go-NoGo") {
+TEST_CASE("trainer: a batch of trials per step also learns Go-NoGo" * doctest::test_suite("slow")) {
   const go_nogo task{};
   rate_rnn<float> net({.n = 100}, seed{3});
   const auto res = train(net, task, adam{}, kim2019_stop(task), {.n_trials = 8 * 800, .batch = 8, .seed = seed{3}});

@@ -14,6 +14,8 @@
 #include <numbers>
 #include <type_traits>
 #include <algorithm>
+#include <span>
+#include <utility>
 
 namespace spikernn {
 
@@ -145,5 +147,13 @@ class rng {
   double spare_ = 0.0;
   bool has_spare_ = false;
 };
+
+/// Fisher–Yates shuffle of `items` from the stream `g` (the one shuffle of the library: the
+/// epochs of a dataset and the mode SNN's random batches use it, so their orders agree).
+template <class T>
+void shuffle(std::span<T> items, rng& g) noexcept {
+  for (std::size_t i = items.size(); i-- > 1;)
+    std::swap(items[i], items[std::min(i, static_cast<std::size_t>(g.uniform() * double(i + 1)))]);
+}
 
 }  // namespace spikernn

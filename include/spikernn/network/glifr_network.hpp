@@ -10,6 +10,7 @@
 // counts and matched hidden sizes of A.6.
 #pragma once
 
+#include "spikernn/core/batch.hpp"
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
@@ -281,6 +282,10 @@ class glifr_network {
   void forward(std::span<const matrix<double>> inputs, tape& tp) const {
     const auto ptrs = input_pointers(inputs);
     forward(std::span<const matrix<double>* const>(ptrs), tp);
+  }
+  /// The same for a batch of dataset samples (the engine's form).
+  void forward(const sample_batch& batch, tape& tp) const {
+    forward(std::span<const matrix<double>* const>(batch.inputs), tp);
   }
 
   // ---- adjoint ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 // three networks. Also here: the trainable count of A.6 and the matched hidden size.
 #pragma once
 
+#include "spikernn/core/batch.hpp"
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
@@ -157,6 +158,10 @@ class lstm {
   void forward(std::span<const matrix<double>> inputs, tape& tp) const {
     const auto ptrs = input_pointers(inputs);
     forward(std::span<const matrix<double>* const>(ptrs), tp);
+  }
+  /// The same for a batch of dataset samples (the engine's form).
+  void forward(const sample_batch& batch, tape& tp) const {
+    forward(std::span<const matrix<double>* const>(batch.inputs), tp);
   }
 
   // ---- adjoint ------------------------------------------------------------------------------

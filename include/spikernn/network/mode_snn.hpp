@@ -28,11 +28,12 @@
 // forward() takes dense n_in × T matrices (any values) or spike_events (task/rate_encoding.hpp).
 #pragma once
 
+#include "spikernn/core/batch.hpp"
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 #include "spikernn/neuron/surrogate.hpp"
-#include "spikernn/task/rate_encoding.hpp"
+#include "spikernn/core/records.hpp"
 #include "spikernn/train/parameters.hpp"
 
 #include <algorithm>
@@ -603,6 +604,11 @@ class mode_snn {
     for (const auto& e : inputs) tp.event_ptrs.push_back(&e);
     forward(std::span<const spike_events* const>(tp.event_ptrs), tp);
   }
+  /// The same for a batch of dataset samples or of spike events (the engine's forms).
+  void forward(const sample_batch& batch, tape& tp) const {
+    forward(std::span<const matrix<double>* const>(batch.inputs), tp);
+  }
+  void forward(const event_batch& batch, tape& tp) const { forward(std::span<const spike_events>(batch.events), tp); }
 
   // ---- adjoint ------------------------------------------------------------------------------
   /// Given dL/do (n_out × (T·B), time-major like tp.o; with max_over_time only the last step's

@@ -97,7 +97,7 @@ vector<double> rate_outputs(const rate_model<S>& m, const trial& tr, rng g) {
     std::vector<const trial*> trials{&tr};
     std::vector<rng> noise{g};
     net.forward(trials, noise, tp);
-    return vector<double>(tp.o.col(0).template cast<double>());
+    return vector<double>(tp.o.row(0).transpose().template cast<double>());
   });
 }
 

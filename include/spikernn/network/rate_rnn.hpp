@@ -11,7 +11,8 @@
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
-#include "spikernn/task/task.hpp"
+#include "spikernn/core/batch.hpp"
+#include "spikernn/core/records.hpp"
 #include "spikernn/train/parameters.hpp"
 
 #include <cmath>
@@ -64,11 +65,11 @@ class rate_rnn {
     matrix<S> input;     ///< w_in · u, N × (T·B)
     matrix<S> x, r;      ///< synaptic currents and rates, N × (T·B)
     matrix<S> drive;     ///< W r_{t−1} + w_in u_{t−1}, N × (T·B) (column block 0 unused)
-    matrix<S> o;         ///< outputs o_1 … o_{T−1}, (T−1) × B
+    matrix<S> o;         ///< outputs o_1 … o_{T−1}, 1 × ((T−1)·B), time-major: column (t−1)·B + b is o_t of trial b
     matrix<S> noise;     ///< standard normals: x0 in column block 0, step t's noise in block t
     matrix<S> trial_noise;  ///< one trial's normals when B > 1, N × T
     // adjoint scratch
-    matrix<S> w_eff_t, dx_next, dr, adj_drive, d_w_eff;
+    matrix<S> w_eff_t, dx_next, dr, adj_drive, d_w_eff, d_o_by_trial;
   };
 
   rate_rnn(rate_rnn_params p, seed s) : p_(std::move(p)) {
@@ -196,23 +197,29 @@ class rate_rnn {
       tp.r.middleCols(t * B, B) = Act::apply(x.array()).matrix();
     }
     // o_t = w_out r_t + b_out for t = 1 … T−1, as one product over all steps.
-    const row_vector<S> o_flat = w_out() * tp.r.rightCols((T - 1) * B);
-    tp.o = Eigen::Map<const matrix<S>>(o_flat.data(), B, T - 1).transpose();
+    tp.o.noalias() = w_out() * tp.r.rightCols((T - 1) * B);
     tp.o.array() += b_out();
   }
+  /// The same for a batch of trials with their noise streams (the engine's form).
+  void forward(trial_batch& batch, tape& tp) const { forward(batch.pointers(), std::span<rng>(batch.noise), tp); }
 
   // ---- adjoint ------------------------------------------------------------------------------
-  /// Given dL/do ((T−1) × B), adds dL/dθ into `grad` (same layout as parameters()).
+  /// Given dL/do (1 × ((T−1)·B), the layout of tape::o), adds dL/dθ into `grad` (same layout
+  /// as parameters()).
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n;
-    require(d_o.rows() == T - 1 && d_o.cols() == B, "d_o", "(T−1) × B output gradients");
+    require(d_o.rows() == 1 && d_o.cols() == (T - 1) * B, "d_o", "1 × ((T−1)·B) output gradients, time-major");
     require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
     // Readout: dL/dw_out = Σ_t dL/do_t r_tᵀ, dL/db_out = Σ_t dL/do_t.
-    const matrix<S> d_o_tm = d_o.transpose();  // B × (T−1): time-major like the tape
-    const Eigen::Map<const row_vector<S>> d_o_flat(d_o_tm.data(), (T - 1) * B);
+    const Eigen::Map<const row_vector<S>> d_o_flat(d_o.data(), (T - 1) * B);  // a vector product, not GEMM
     Eigen::Map<row_vector<S>>(grad.data() + off_w_out(), N).noalias() +=
         d_o_flat * tp.r.rightCols((T - 1) * B).transpose();
-    grad[off_b_out()] += d_o.sum();
+    if (B == 1) {
+      grad[off_b_out()] += d_o_flat.sum();
+    } else {  // summed trial by trial, as in every release before the time-major layout: same bits
+      tp.d_o_by_trial = Eigen::Map<const matrix<S>>(d_o.data(), B, T - 1).transpose();
+      grad[off_b_out()] += tp.d_o_by_trial.sum();
+    }
 
     // Recurrence, from the last step back: δr_t = w_outᵀ dL/do_t + Wᵀ (a ⊙ δx_{t+1}),
     // δx_t = φ'(x_t) ⊙ δr_t + (1 − a) ⊙ δx_{t+1}. adj_drive keeps a ⊙ δx_t for the weight product.
@@ -223,7 +230,7 @@ class rate_rnn {
     dx_next.setZero();
     tp.w_eff_t = tp.w_eff.transpose();  // a column-major Wᵀ: the same fast product as the forward pass
     for (index_t t = T - 1; t >= 1; --t) {
-      dr.noalias() = w_out().transpose() * d_o.row(t - 1);
+      dr.noalias() = w_out().transpose() * d_o_flat.segment((t - 1) * B, B);
       if (t < T - 1) dr.noalias() += tp.w_eff_t * adj.middleCols(t * B, B);
       auto x = tp.x.middleCols(t * B, B).array();
       auto r = tp.r.middleCols(t * B, B).array();

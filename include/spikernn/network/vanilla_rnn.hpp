@@ -8,6 +8,7 @@
 // count of A.6 and the matched hidden size.
 #pragma once
 
+#include "spikernn/core/batch.hpp"
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
@@ -144,6 +145,10 @@ class vanilla_rnn {
   void forward(std::span<const matrix<double>> inputs, tape& tp) const {
     const auto ptrs = input_pointers(inputs);
     forward(std::span<const matrix<double>* const>(ptrs), tp);
+  }
+  /// The same for a batch of dataset samples (the engine's form).
+  void forward(const sample_batch& batch, tape& tp) const {
+    forward(std::span<const matrix<double>* const>(batch.inputs), tp);
   }
 
   // ---- adjoint ------------------------------------------------------------------------------

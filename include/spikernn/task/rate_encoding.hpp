@@ -16,6 +16,7 @@
 #pragma once
 
 #include "spikernn/core/error.hpp"
+#include "spikernn/core/records.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 
@@ -27,24 +28,6 @@
 #include <vector>
 
 namespace spikernn {
-
-/// Binary spike trains of `channels` inputs over `steps` steps, as events: the channels that
-/// spiked at step t are index[start[t]] … index[start[t+1] − 1], ascending.
-struct spike_events {
-  index_t channels = 0, steps = 0;
-  std::vector<std::int32_t> start;  ///< steps + 1 offsets into index
-  std::vector<std::int32_t> index;  ///< channels that spiked, step by step
-
-  index_t count() const { return static_cast<index_t>(index.size()); }
-  /// The channels × steps matrix of 0/1.
-  matrix<double> dense() const {
-    matrix<double> m = matrix<double>::Zero(channels, steps);
-    for (index_t t = 0; t < steps; ++t)
-      for (std::int32_t k = start[std::size_t(t)]; k < start[std::size_t(t + 1)]; ++k)
-        m(index[std::size_t(k)], t) = 1.0;
-    return m;
-  }
-};
 
 namespace detail {
 template <class D>

@@ -3,6 +3,7 @@
 // values; the programs choose one by name at their edge.
 #pragma once
 
+#include "spikernn/core/records.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 
@@ -14,25 +15,6 @@
 #include <vector>
 
 namespace spikernn {
-
-/// One trial. Stimulus and target are kept in double: they are small (inputs × T), and the
-/// network converts them once per trial to its own scalar type.
-struct trial {
-  matrix<double> u;     ///< n_inputs × T stimulus; column t drives step t + 1
-  vector<double> z;     ///< T targets; output o_{k+1} is compared with z[k] (spec §2.1)
-  double label = 0;     ///< task-specific label (Go-NoGo: 1 go / 0 nogo)
-  std::string condition;  ///< human-readable trial type ("go", "nogo", ...)
-
-  index_t n_steps() const { return u.cols(); }
-};
-
-/// One sample of a fixed dataset trained in mini-batches (GLIFR's tasks): the input
-/// (n_in × T), and either a target sequence (n_out × T, regression) or a class (classification).
-struct sequence_sample {
-  matrix<double> u;
-  matrix<double> z;
-  int label = -1;
-};
 
 /// A task: names itself, generates trials from a stream, and judges a rate output sequence
 /// (T − 1 values, o_1 … o_{T−1}) by its training-evaluation rule (spec §2.5).

@@ -10,6 +10,7 @@
 #include "spikernn/train/parameters.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -39,6 +40,31 @@ class adam {
 
   const adam_params& params() const { return p_; }
   long steps() const { return t_; }
+  double learning_rate() const { return p_.lr; }
+  /// For schedules (train/hooks.hpp): the step size of the updates from now on.
+  void set_learning_rate(double lr) {
+    require(lr > 0 && std::isfinite(lr), "lr", "a positive learning rate");
+    p_.lr = lr;
+  }
+
+  /// The moments, the step count and the learning rate, for a checkpoint: a resumed run makes
+  /// the same updates as one never stopped.
+  template <class Section>
+  void save_state(Section& ck) const {
+    ck.put("t", std::int64_t(t_));
+    ck.put("lr", p_.lr);
+    ck.put("m_float", moments_f_.first);
+    ck.put("v_float", moments_f_.second);
+    ck.put("m_double", moments_d_.first);
+    ck.put("v_double", moments_d_.second);
+  }
+  template <class Section>
+  void load_state(const Section& ck) {
+    t_ = long(ck.get_int("t"));
+    p_.lr = ck.get_double("lr");
+    moments_f_ = {ck.template get_vector<float>("m_float"), ck.template get_vector<float>("v_float")};
+    moments_d_ = {ck.template get_vector<double>("m_double"), ck.template get_vector<double>("v_double")};
+  }
 
   /// One update of the trainable blocks of `theta` with gradient `grad`. The moments are kept
   /// in the parameters' precision, as TensorFlow keeps its slots.

@@ -1,14 +1,15 @@
 // Mini-batch training over a fixed dataset, in epochs — how the GLIFR paper trains its pattern
-// and sequential-MNIST networks (glifr_smnn_spec.md A.7) — on the same engine as the rate RNN:
-// the model's forward pass fills a tape, a loss gives dL/doutputs, the model's hand-written
-// adjoint gives dL/dθ and the same Adam updates the trainable blocks. The order of the samples
-// in epoch e comes from the stream (seed, batch_order, e), so a run repeats exactly.
+// and sequential-MNIST networks (glifr_smnn_spec.md A.7) — on the engine (train/engine.hpp) that
+// trains the rate RNN too: dataset_batches, sequence_objective, Adam, and observers shown each
+// epoch. The order of the samples in epoch e comes from the stream (seed, batch_order, e), so a
+// run repeats exactly, and a checkpointed one resumes to the same bits.
 #pragma once
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 #include "spikernn/train/adam.hpp"
+#include "spikernn/train/engine.hpp"
 #include "spikernn/train/parameters.hpp"
 #include "spikernn/train/sequence_loss.hpp"
 
@@ -17,22 +18,16 @@
 #include <concepts>
 #include <numeric>
 #include <span>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace spikernn {
 
-/// What mini-batch training needs from a model: a deterministic forward over a batch of input
-/// matrices with outputs tp.o (n_out × (T·B), time-major), and its adjoint.
+/// What mini-batch training needs from a model: the engine's contract on batches of dataset
+/// samples (train/model.hpp), outputs n_out × (T·B) time-major.
 template <class M>
-concept sequence_model = requires(M& m, const M& cm, typename M::tape& tp, std::span<const matrix<double>* const> in,
-                                  const matrix<typename M::scalar>& d_o, vector<typename M::scalar>& grad) {
-  typename M::scalar;
-  { m.parameters() } -> std::same_as<vector<typename M::scalar>&>;
-  { cm.layout() } -> std::same_as<const param_layout&>;
-  cm.forward(in, tp);
-  cm.backward(tp, d_o, grad);
-  { tp.o } -> std::convertible_to<matrix<typename M::scalar>>;
-};
+concept sequence_model = trainable_on<M, sample_batch>;
 
 struct epoch_options {
   int epochs = 1;
@@ -40,6 +35,9 @@ struct epoch_options {
   bool shuffle = true;      ///< a fresh order every epoch (PyTorch's DataLoader shuffle=True)
   sequence_loss loss = sequence_loss::mse;
   spikernn::seed seed{1};
+  std::filesystem::path checkpoint{};  ///< checkpoint file (empty: none), see fit_options
+  long checkpoint_every = 0;         ///< steps between checkpoints (0: only when interrupted)
+  std::filesystem::path resume{};      ///< continue the run saved in this checkpoint
 
   void validate() const {
     require(epochs > 0, "epochs", "a positive number of epochs");
@@ -60,6 +58,55 @@ struct epoch_result {
   double seconds = 0;
 };
 
+/// Observers of an epoch-wise run with what they need kept across a resume (save_state /
+/// load_state, as engine hooks) — the hook that fit() gives the engine.
+template <class... Observers>
+struct epoch_monitor {
+  int epochs;
+  epoch_result& res;
+  std::tuple<Observers&...> observers;
+
+  bool on_epoch(const epoch_report& r) {
+    res.losses.push_back(r.weighted_loss_sum / double(r.samples));
+    [[maybe_unused]] const epoch_progress p{int(r.epoch + 1), epochs, res.losses.back(),
+                                            r.correct >= 0 ? double(r.correct) / double(r.samples) : -1.0, r.seconds};
+    std::apply([&](auto&... o) { (notify_epoch_observer(o, p), ...); }, observers);
+    return false;
+  }
+  template <class Sec>
+  void save_state(Sec& ck) const {
+    ck.put("epoch_losses", res.losses);
+    std::size_t i = 0;
+    std::apply([&](const auto&... o) { (save_observer(o, ck, i++), ...); }, observers);
+  }
+  template <class Sec>
+  void load_state(const Sec& ck) {
+    res.losses = ck.get_doubles("epoch_losses");
+    std::size_t i = 0;
+    std::apply([&](auto&... o) { (load_observer(o, ck, i++), ...); }, observers);
+  }
+
+ private:
+  template <class O>
+  static void notify_epoch_observer(O& o, const epoch_progress& p) {
+    if constexpr (requires { o.on_epoch(p); }) o.on_epoch(p);
+  }
+  template <class O, class Sec>
+  static void save_observer(const O& o, Sec& ck, std::size_t i) {
+    if constexpr (requires { o.save_state(ck); }) {
+      auto sub = ck.section("observer" + std::to_string(i) + "/");
+      o.save_state(sub);
+    }
+  }
+  template <class O, class Sec>
+  static void load_observer(O& o, const Sec& ck, std::size_t i) {
+    if constexpr (requires { o.load_state(ck); }) {
+      const auto sub = ck.section("observer" + std::to_string(i) + "/");
+      o.load_state(sub);
+    }
+  }
+};
+
 /// Loss (mean over samples) and, for classification, accuracy of a dataset.
 struct sequence_score {
   double loss = 0;
@@ -68,20 +115,15 @@ struct sequence_score {
 };
 
 namespace detail {
-template <class Obs>
-void notify_epoch(Obs& o, const epoch_progress& p) {
-  if constexpr (requires { o.on_epoch(p); }) o.on_epoch(p);
-}
-
 /// Runs one batch forward and returns its loss (sum over samples, for averaging) with dL/do.
 template <sequence_model M>
-double run_batch(const M& model, std::span<const sequence_sample* const> batch, sequence_loss kind,
-                 typename M::tape& tp, matrix<typename M::scalar>& d_o, int& correct) {
-  std::vector<const matrix<double>*> inputs(batch.size());
-  for (std::size_t b = 0; b < batch.size(); ++b) inputs[b] = &batch[b]->u;
-  model.forward(std::span<const matrix<double>* const>(inputs), tp);
-  correct = 0;
-  return batch_loss(kind, tp.o, batch, d_o, &correct) * double(batch.size());
+double run_batch(const M& model, const sample_batch& batch, sequence_loss kind, typename M::tape& tp,
+                 matrix<typename M::scalar>& d_o, int& correct) {
+  model.forward(batch, tp);
+  loss_detail d;
+  const double l = sequence_objective{kind}(tp.o, batch, d_o, d);
+  correct = int(std::max(0L, d.correct));
+  return l * double(batch.size());
 }
 }  // namespace detail
 
@@ -95,12 +137,12 @@ sequence_score evaluate_sequences(const M& model, std::span<const sequence_sampl
   matrix<typename M::scalar> d_o;
   sequence_score s;
   long hits = 0;
-  std::vector<const sequence_sample*> ptrs;
+  sample_batch b;
   for (std::size_t first = 0; first < data.size(); first += std::size_t(batch)) {
-    ptrs.clear();
-    for (std::size_t k = first; k < std::min(data.size(), first + std::size_t(batch)); ++k) ptrs.push_back(&data[k]);
+    b.clear();
+    for (std::size_t k = first; k < std::min(data.size(), first + std::size_t(batch)); ++k) b.add(data[k]);
     int correct = 0;
-    s.loss += detail::run_batch(model, std::span<const sequence_sample* const>(ptrs), kind, tp, d_o, correct);
+    s.loss += detail::run_batch(model, b, kind, tp, d_o, correct);
     hits += correct;
   }
   s.samples = long(data.size());
@@ -113,44 +155,19 @@ sequence_score evaluate_sequences(const M& model, std::span<const sequence_sampl
 template <sequence_model M, class... Observers>
 epoch_result fit(M& model, std::span<const sequence_sample> data, adam& optimizer, epoch_options opt,
                  Observers&&... observers) {
-  using S = typename M::scalar;
   opt.validate();
   require(!data.empty(), "dataset", "at least one sample");
-  const auto t0 = std::chrono::steady_clock::now();
-  typename M::tape tp;
-  matrix<S> d_o;
-  vector<S> grad(model.parameters().size());
-  std::vector<std::size_t> order(data.size());
-  std::vector<const sequence_sample*> batch;
+  dataset_batches source(data, opt.batch, opt.shuffle, opt.seed);
   epoch_result res;
-  for (int e = 0; e < opt.epochs; ++e) {
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    if (opt.shuffle) {  // Fisher–Yates from this epoch's own stream
-      rng g(opt.seed, purpose::batch_order, static_cast<std::uint64_t>(e));
-      for (std::size_t i = order.size() - 1; i > 0; --i)
-        std::swap(order[i], order[std::min(i, static_cast<std::size_t>(g.uniform() * double(i + 1)))]);
-    }
-    double total = 0;
-    long hits = 0;
-    for (std::size_t first = 0; first < order.size(); first += std::size_t(opt.batch)) {
-      batch.clear();
-      for (std::size_t k = first; k < std::min(order.size(), first + std::size_t(opt.batch)); ++k)
-        batch.push_back(&data[order[k]]);
-      int correct = 0;
-      total += detail::run_batch(model, std::span<const sequence_sample* const>(batch), opt.loss, tp, d_o, correct);
-      hits += correct;
-      grad.setZero();
-      model.backward(tp, d_o, grad);
-      optimizer.step(model.parameters(), grad, model.layout());
-    }
-    res.losses.push_back(total / double(data.size()));
-    [[maybe_unused]] const epoch_progress p{
-        e + 1, opt.epochs, res.losses.back(),
-        opt.loss == sequence_loss::cross_entropy_last ? double(hits) / double(data.size()) : -1.0,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
-    (detail::notify_epoch(observers, p), ...);
-  }
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  epoch_monitor<std::remove_reference_t<Observers>...> monitor{
+      opt.epochs, res, std::tuple<std::remove_reference_t<Observers>&...>(observers...)};
+  const fit_outcome out = fit(model, source, sequence_objective{opt.loss}, optimizer,
+                              fit_options{.steps = long(opt.epochs) * source.steps_per_epoch(),
+                                          .checkpoint = opt.checkpoint,
+                                          .checkpoint_every = opt.checkpoint_every,
+                                          .resume = opt.resume},
+                              monitor);
+  res.seconds = out.seconds;
   return res;
 }
 

@@ -1,8 +1,8 @@
-// Central finite-difference check of a model's hand-written adjoint, for any trainable model:
-// the noise streams are replayed identically for every perturbed evaluation, so the loss is a
-// deterministic function of the parameters. Entries sitting on a kink (e.g. a Dale weight at
-// exactly 0, where relu has no derivative) are detected by disagreeing one-sided slopes and
-// reported separately instead of being compared.
+// Central finite-difference check of a model's hand-written adjoint, for any model the engine
+// trains, on any batch and objective: the noise streams are replayed identically for every
+// perturbed evaluation, so the loss is a deterministic function of the parameters. Entries
+// sitting on a kink (e.g. a Dale weight at exactly 0, where relu has no derivative) are detected
+// by disagreeing one-sided slopes and reported separately instead of being compared.
 #pragma once
 
 #include "spikernn/core/rng.hpp"
@@ -30,36 +30,24 @@ struct gradient_check_result {
   double max_rel_error = 0.0;  ///< |analytic − numeric| / max(|analytic| + |numeric|, 1e-8)
 };
 
-namespace detail {
-template <trainable_model M>
-double batch_loss(const M& model, const std::vector<const trial*>& trials, seed s, loss_fn loss,
-                  typename M::tape& tp, matrix<typename M::scalar>* d_o) {
-  std::vector<rng> streams;
-  for (std::size_t b = 0; b < trials.size(); ++b) streams.emplace_back(s, purpose::trial_noise, b);
-  model.forward(trials, streams, tp);
-  const index_t B = static_cast<index_t>(trials.size());
-  vector<typename M::scalar> g(tp.o.rows());
-  double total = 0;
-  if (d_o) d_o->resize(tp.o.rows(), B);
-  for (index_t b = 0; b < B; ++b) {
-    total += trial_loss(loss, tp.o.col(b), trials[static_cast<std::size_t>(b)]->z, g);
-    if (d_o) d_o->col(b) = g / static_cast<typename M::scalar>(B);
-  }
-  return total / double(B);
-}
-}  // namespace detail
-
-/// Compares the adjoint gradient of the mean trial loss with central differences, block by
-/// block (trainable blocks only).
-template <trainable_model M>
-std::vector<gradient_check_result> check_gradients(M& model, const std::vector<trial>& trials,
+/// Compares the adjoint gradient of `loss` on `batch` with central differences, block by
+/// block (trainable blocks only), for any model the engine trains. The batch is copied for
+/// every evaluation, so its noise streams replay identically and the loss is a deterministic
+/// function of the parameters.
+template <trainable_model M, class Batch, class Loss>
+  requires trainable_on<M, Batch> && objective_for<Loss, Batch, typename M::scalar>
+std::vector<gradient_check_result> check_gradients(M& model, const Batch& batch, const Loss& loss,
                                                    gradient_check_options opt = {}) {
   using S = typename M::scalar;
-  std::vector<const trial*> ptrs;
-  for (const auto& t : trials) ptrs.push_back(&t);
   typename M::tape tp;
   matrix<S> d_o;
-  detail::batch_loss(model, ptrs, opt.seed, opt.loss, tp, &d_o);
+  loss_detail info;
+  const auto loss_of = [&](matrix<S>& grad_out) {
+    Batch b = batch;
+    model.forward(b, tp);
+    return loss(tp.o, b, grad_out, info);
+  };
+  loss_of(d_o);
   vector<S> grad = vector<S>::Zero(model.parameters().size());
   model.backward(tp, d_o, grad);
 
@@ -67,10 +55,11 @@ std::vector<gradient_check_result> check_gradients(M& model, const std::vector<t
   rng pick(opt.seed, purpose::user);
   auto& theta = model.parameters();
   const double h = opt.step;
+  matrix<S> scratch;
   const auto loss_at = [&](index_t k, double delta) {
     const S saved = theta[k];
     theta[k] = static_cast<S>(double(saved) + delta);
-    const double l = detail::batch_loss(model, ptrs, opt.seed, opt.loss, tp, nullptr);
+    const double l = loss_of(scratch);
     theta[k] = saved;
     return l;
   };
@@ -100,6 +89,16 @@ std::vector<gradient_check_result> check_gradients(M& model, const std::vector<t
     out.push_back(r);
   }
   return out;
+}
+
+/// The same for task trials under the Kim 2019 loss (opt.loss), each trial with the noise
+/// stream (opt.seed, trial_noise, its index).
+template <rate_trainable M>
+std::vector<gradient_check_result> check_gradients(M& model, const std::vector<trial>& trials,
+                                                   gradient_check_options opt = {}) {
+  trial_batch batch;
+  for (std::size_t b = 0; b < trials.size(); ++b) batch.add(trials[b], rng(opt.seed, purpose::trial_noise, b));
+  return check_gradients(model, batch, kim2019_objective{opt.loss}, opt);
 }
 
 }  // namespace spikernn

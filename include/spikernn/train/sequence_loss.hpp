@@ -8,7 +8,7 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
-#include "spikernn/task/task.hpp"  // sequence_sample
+#include "spikernn/core/records.hpp"
 
 #include <cmath>
 #include <span>

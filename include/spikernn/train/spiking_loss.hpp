@@ -13,7 +13,7 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
-#include "spikernn/task/task.hpp"  // sequence_sample
+#include "spikernn/core/records.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
-// The training loop of the original (spec §3.1-3.2), generic over the model: generate trials,
-// forward, loss, adjoint, optimizer step; evaluate fresh trials periodically and stop by the
-// original's criteria. The model only has to provide forward/backward over a tape and a flat
-// parameter vector (see network/rate_rnn.hpp); observers get progress and records.
+// The training protocol of the original (spec §3.1-3.2) on the engine (train/engine.hpp): fresh
+// task trials (task_trials), the original's loss (kim2019_objective), Adam, and a hook that
+// evaluates fresh trials every eval_every steps and stops by the original's criteria, keeping
+// the per-trial losses and the evaluation history for the model file. Observers get progress.
 #pragma once
 
 #include "spikernn/core/error.hpp"
@@ -9,6 +9,7 @@
 #include "spikernn/core/types.hpp"
 #include "spikernn/task/task.hpp"
 #include "spikernn/train/adam.hpp"
+#include "spikernn/train/engine.hpp"
 #include "spikernn/train/loss.hpp"
 #include "spikernn/train/parameters.hpp"
 
@@ -17,22 +18,17 @@
 #include <concepts>
 #include <span>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace spikernn {
 
-/// What the trainer needs from a model.
+/// A model the Kim 2019 trainer drives: trainable on batches of task trials (train/model.hpp).
 template <class M>
-concept trainable_model = requires(M& m, const M& cm, typename M::tape& tp, std::span<const trial* const> trials,
-                                   std::span<rng> noise, const matrix<typename M::scalar>& d_o,
-                                   vector<typename M::scalar>& grad) {
-  typename M::scalar;
-  { m.parameters() } -> std::same_as<vector<typename M::scalar>&>;
-  { cm.layout() } -> std::same_as<const param_layout&>;
-  cm.forward(trials, noise, tp);
-  cm.backward(tp, d_o, grad);
-  { tp.o } -> std::convertible_to<matrix<typename M::scalar>>;
-};
+concept rate_trainable = trainable_on<M, trial_batch> &&
+                         requires(const M& cm, std::span<const trial* const> trials, std::span<rng> noise,
+                                  typename M::tape& tp) { cm.forward(trials, noise, tp); };
 
 /// When to evaluate and when to stop. Defaults are the original's (spec §3.2).
 struct stop_rule {
@@ -60,6 +56,9 @@ struct train_options {
   int batch = 1;              ///< trials per gradient step; 1 is the original
   loss_fn loss = loss_fn::l2;
   spikernn::seed seed{};      ///< trial streams; trial i is regenerated from (seed, i) alone
+  std::filesystem::path checkpoint{};  ///< checkpoint file (empty: none), see fit_options
+  long checkpoint_every = 0;         ///< steps between checkpoints (0: only when interrupted)
+  std::filesystem::path resume{};      ///< continue the run saved in this checkpoint
 
   void validate() const {
     require(n_trials > 0, "n_trials", "a positive number of trials");
@@ -123,7 +122,9 @@ void record_trial(const typename M::tape& tp, const trial& tr, trial_record<type
     rec.x.col(t) = tp.x.col(t * B);
     rec.r.col(t) = tp.r.col(t * B);
   }
-  rec.o = tp.o.col(0);
+  rec.o = Eigen::Map<const row_vector<typename M::scalar>, 0, Eigen::InnerStride<>>(tp.o.data(), T - 1,
+                                                                                   Eigen::InnerStride<>(B))
+              .transpose();
 }
 
 template <class Obs>
@@ -143,7 +144,7 @@ void notify_finish(Obs& o, const train_progress& p) {
 
 /// Runs `count` fresh trials from (seed, stream, first …) through the model without training:
 /// mean loss, fraction correct by the task's rule, and every output.
-template <trainable_model M, task Task>
+template <rate_trainable M, task Task>
 evaluation evaluate_rate(const M& model, const Task& tk, int count, seed s, std::uint64_t first,
                          loss_fn loss = loss_fn::l2, purpose stream = purpose::evaluation_trial) {
   using S = typename M::scalar;
@@ -171,8 +172,10 @@ evaluation evaluate_rate(const M& model, const Task& tk, int count, seed s, std:
     for (auto& t : trials) ptrs.push_back(&t);
     model.forward(ptrs, streams, tp);
     for (int b = 0; b < b_n; ++b) {
-      o = tp.o.col(b).template cast<double>();
-      loss_sum += trial_loss(loss, tp.o.col(b), trials[b].z, d_o);
+      const Eigen::Map<const row_vector<S>, 0, Eigen::InnerStride<>> ob(tp.o.data() + b, tk.n_steps() - 1,
+                                                                        Eigen::InnerStride<>(b_n));
+      o = ob.transpose().template cast<double>();
+      loss_sum += trial_loss(loss, ob, trials[b].z, d_o);
       correct += tk.correct(trials[b], o) ? 1 : 0;
       ev.outputs.row(start + b) = o.transpose();
       ev.labels.push_back(trials[b].label);
@@ -184,86 +187,141 @@ evaluation evaluate_rate(const M& model, const Task& tk, int count, seed s, std:
   return ev;
 }
 
+namespace detail {
+/// The engine hook of the original protocol: records each trial's loss, shows observers every
+/// trial, evaluates fresh trials every eval_every steps (after steps 1, 1 + eval_every, …) and
+/// stops once the stop rule is met; on_finish keeps the last training trial.
+template <class M, class Task, class... Observers>
+struct kim2019_monitor {
+  using S = typename M::scalar;
+  const Task& task;
+  stop_rule stop;
+  train_options opts;
+  train_result<S>& res;
+  std::tuple<Observers&...> observers;
+  long eval_count = 0;
+
+  template <class R>
+  bool after_step(const R& r) {
+    const long B = long(r.batch.size());
+    for (long b = 0; b < B; ++b) res.losses[std::size_t(r.step * B + b)] = r.detail.per_sample[std::size_t(b)];
+    res.last_trial = (r.step + 1) * B - 1;
+    [[maybe_unused]] train_progress prog{res.last_trial, opts.n_trials, r.loss, nullptr, r.seconds, false};
+    std::apply([&](auto&... o) { (notify_trial(o, prog), ...); }, observers);
+    if ((r.step - 1) % stop.eval_every != 0) return false;
+    evaluation ev = evaluate_rate(r.model, task, stop.eval_trials, opts.seed,
+                                  std::uint64_t(eval_count++) * std::uint64_t(stop.eval_trials), opts.loss);
+    ev.trial = res.last_trial;
+    const bool met = ev.loss_mean < stop.loss_below && ev.perf_mean > stop.perf_above &&
+                     res.last_trial > stop.min_trials;
+    prog.eval = &ev;
+    prog.success = met;
+    prog.seconds = r.seconds;
+    std::apply([&](auto&... o) { (notify_evaluation(o, prog), ...); }, observers);
+    res.last_eval = ev;
+    ev.outputs.resize(0, 0);  // the history keeps summaries only
+    res.history.push_back(std::move(ev));
+    if (met) {
+      res.success = true;
+      res.trials_to_criterion = res.last_trial + 1;
+    }
+    return met;
+  }
+
+  template <class F>
+  void on_finish(const F& f) {
+    if (f.ran_steps) record_trial<M>(f.tape, f.batch.trials[0], res.last);
+  }
+
+  template <class Sec>
+  void save_state(Sec& ck) const {
+    ck.put("seed", std::int64_t(opts.seed.value));  // a resume rebuilds the model from it
+    ck.put("losses", res.losses);
+    ck.put("last_trial", std::int64_t(res.last_trial));
+    ck.put("eval_count", std::int64_t(eval_count));
+    std::vector<double> trials, losses, perfs;
+    for (const auto& e : res.history) {
+      trials.push_back(double(e.trial));
+      losses.push_back(e.loss_mean);
+      perfs.push_back(e.perf_mean);
+    }
+    ck.put("history_trial", trials);
+    ck.put("history_loss", losses);
+    ck.put("history_perf", perfs);
+    ck.put("last_eval_outputs", res.last_eval.outputs);
+    ck.put("last_eval_labels", res.last_eval.labels);
+    ck.put("last_eval_conditions", res.last_eval.conditions);
+    ck.put("initial_parameters", res.initial_parameters);
+    ck.put("initial_u", res.initial.u);
+    ck.put("initial_z", res.initial.z);
+    ck.put("initial_x", res.initial.x);
+    ck.put("initial_r", res.initial.r);
+    ck.put("initial_o", res.initial.o);
+  }
+  template <class Sec>
+  void load_state(const Sec& ck) {
+    if (std::uint64_t(ck.get_int("seed")) != opts.seed.value)
+      throw invalid_parameter("seed", "the checkpoint's seed " + std::to_string(std::uint64_t(ck.get_int("seed"))) +
+                                          ", as the run it continues (its network was built from it)");
+    res.losses = ck.get_doubles("losses");
+    if (res.losses.size() != std::size_t(opts.n_trials))
+      throw invalid_parameter("n_trials", "the checkpoint's " + std::to_string(res.losses.size()) +
+                                              " trials, as the run it continues");
+    res.last_trial = long(ck.get_int("last_trial"));
+    eval_count = long(ck.get_int("eval_count"));
+    const auto trials = ck.get_doubles("history_trial"), losses = ck.get_doubles("history_loss"),
+               perfs = ck.get_doubles("history_perf");
+    res.history.clear();
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      evaluation e;
+      e.trial = long(trials[i]);
+      e.loss_mean = losses[i];
+      e.perf_mean = perfs[i];
+      res.history.push_back(std::move(e));
+    }
+    if (!res.history.empty()) {
+      res.last_eval = res.history.back();
+      res.last_eval.outputs = ck.template get_matrix<double>("last_eval_outputs");
+      res.last_eval.labels = ck.get_doubles("last_eval_labels");
+      res.last_eval.conditions = ck.get_strings("last_eval_conditions");
+    }
+    res.initial_parameters = ck.template get_vector<S>("initial_parameters");
+    res.initial.u = ck.template get_matrix<double>("initial_u");
+    res.initial.z = ck.template get_vector<double>("initial_z");
+    res.initial.x = ck.template get_matrix<S>("initial_x");
+    res.initial.r = ck.template get_matrix<S>("initial_r");
+    res.initial.o = ck.template get_vector<S>("initial_o");
+  }
+};
+}  // namespace detail
+
 /// Trains `model` on `tk` until the stop rule is met or n_trials trials are used.
-template <trainable_model M, task Task, class... Observers>
+template <rate_trainable M, task Task, class... Observers>
 train_result<typename M::scalar> train(M& model, const Task& tk, adam opt, stop_rule stop, train_options opts,
                                        Observers&&... observers) {
   using S = typename M::scalar;
   stop.validate();
   opts.validate();
-  const auto t_start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-  };
   train_result<S> res;
   res.losses.assign(static_cast<std::size_t>(opts.n_trials), 0.0);
   res.initial_parameters = model.parameters();
-
-  const int B = opts.batch;
-  typename M::tape tp;
-  std::vector<trial> trials(static_cast<std::size_t>(B));
-  std::vector<const trial*> ptrs(static_cast<std::size_t>(B));
-  std::vector<rng> streams;
-  vector<S> grad = vector<S>::Zero(model.parameters().size());
-  matrix<S> d_o(tk.n_steps() - 1, B);
-
-  {  // the initial run the original saves as x0, r0
-    streams.assign(1, rng(opts.seed, purpose::initial_run));
-    trials[0] = tk.generate(streams[0]);
-    ptrs[0] = &trials[0];
-    model.forward(std::span<const trial* const>(ptrs.data(), 1), streams, tp);
-    detail::record_trial<M>(tp, trials[0], res.initial);
+  if (opts.resume.empty()) {  // the initial run the original saves as x0, r0 (a resumed run has it)
+    trial_batch first;
+    rng g(opts.seed, purpose::initial_run);
+    first.add(tk.generate(g), g);
+    typename M::tape tp;
+    model.forward(first, tp);
+    detail::record_trial<M>(tp, first.trials[0], res.initial);
   }
-
-  const long n_steps = opts.n_trials / B;
-  long eval_count = 0;
-  for (long step = 0; step < n_steps; ++step) {
-    streams.clear();
-    for (int b = 0; b < B; ++b) {
-      const auto index = static_cast<std::uint64_t>(step * B + b);
-      streams.emplace_back(opts.seed, purpose::training_trial, index);
-      trials[static_cast<std::size_t>(b)] = tk.generate(streams.back());
-      ptrs[static_cast<std::size_t>(b)] = &trials[static_cast<std::size_t>(b)];
-    }
-    model.forward(ptrs, streams, tp);
-    double step_loss = 0;
-    for (int b = 0; b < B; ++b) {
-      auto d_col = d_o.col(b);
-      const double l = trial_loss(opts.loss, tp.o.col(b), trials[static_cast<std::size_t>(b)].z, d_col);
-      res.losses[static_cast<std::size_t>(step * B + b)] = l;
-      step_loss += l;
-    }
-    d_o /= static_cast<S>(B);  // a batch minimises the mean trial loss
-    grad.setZero();
-    model.backward(tp, d_o, grad);
-    opt.step(model.parameters(), grad, model.layout());
-
-    res.last_trial = (step + 1) * B - 1;
-    [[maybe_unused]] train_progress prog{res.last_trial, opts.n_trials, step_loss / B, nullptr, elapsed(), false};
-    (detail::notify_trial(observers, prog), ...);
-
-    if ((step - 1) % stop.eval_every == 0) {
-      evaluation ev = evaluate_rate(model, tk, stop.eval_trials, opts.seed,
-                                    std::uint64_t(eval_count++) * std::uint64_t(stop.eval_trials), opts.loss);
-      ev.trial = res.last_trial;
-      const bool met = ev.loss_mean < stop.loss_below && ev.perf_mean > stop.perf_above &&
-                       res.last_trial > stop.min_trials;
-      prog.eval = &ev;
-      prog.success = met;
-      prog.seconds = elapsed();
-      (detail::notify_evaluation(observers, prog), ...);
-      res.last_eval = ev;
-      ev.outputs.resize(0, 0);  // the history keeps summaries only
-      res.history.push_back(std::move(ev));
-      if (met) {
-        res.success = true;
-        res.trials_to_criterion = res.last_trial + 1;
-        break;
-      }
-    }
-  }
-  detail::record_trial<M>(tp, trials[0], res.last);
-  res.seconds = elapsed();
+  detail::kim2019_monitor<M, Task, std::remove_reference_t<Observers>...> monitor{
+      tk, stop, opts, res, std::tuple<std::remove_reference_t<Observers>&...>(observers...)};
+  task_trials<Task> data(tk, opts.batch, opts.seed);
+  const fit_outcome out =
+      fit(model, data, kim2019_objective{opts.loss}, opt,
+          fit_options{.steps = opts.n_trials / opts.batch, .checkpoint = opts.checkpoint,
+                      .checkpoint_every = opts.checkpoint_every, .resume = opts.resume},
+          monitor);
+  res.seconds = out.seconds;
   [[maybe_unused]] train_progress fin{res.last_trial, opts.n_trials, 0.0, &res.last_eval, res.seconds, res.success};
   (detail::notify_finish(observers, fin), ...);
   return res;
