@@ -243,7 +243,7 @@ fit_outcome fit(M& model, Data& data, const Loss& loss, Opt& opt, const fit_opti
     }
     if (!options.checkpoint.empty()) {
       const bool due = options.checkpoint_every > 0 && (step + 1) % options.checkpoint_every == 0;
-      if (interrupt_requested()) {
+      if (interrupt_requested() && step + 1 < options.steps) {  // after the last step: just finish
         save(step + 1);
         throw training_interrupted(options.checkpoint.string(), step + 1);
       }
