@@ -14,9 +14,6 @@
 #include "spikernn/train/sequence_loss.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <concepts>
-#include <numeric>
 #include <span>
 #include <tuple>
 #include <type_traits>

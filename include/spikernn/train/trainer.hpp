@@ -14,8 +14,6 @@
 #include "spikernn/train/parameters.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <concepts>
 #include <span>
 #include <string>
 #include <tuple>
