@@ -22,6 +22,7 @@
 #include <spikernn/io/gnuplot.hpp>
 #include <spikernn/io/mat_file.hpp>
 #include <spikernn/io/npy.hpp>
+#include <spikernn/eval/mode_importance.hpp>
 #include <spikernn/network/mode_snn.hpp>
 #include <spikernn/task/context_dependent.hpp>
 #include <spikernn/task/rate_encoding.hpp>

@@ -10,42 +10,23 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "../support.hpp"
 
 namespace fs = std::filesystem;
 using spikernn::io::atomic_path;
 
 namespace {
+using spikernn::testing::scratch_dir;
+using spikernn::testing::listing;
 
 /// A fresh directory under the system temporary directory, removed with everything in it.
-struct scratch_dir {
-  scratch_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("spikernn_atomic_test_" + std::to_string(rd()) + "_" +
-                                        std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-  fs::path path;
-};
-
-void put(const fs::path& p, const std::string& text) {
+void put_text(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
 std::string get(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  return names;
 }
 
 }  // namespace
@@ -67,10 +48,10 @@ TEST_CASE("atomic_path: temporary is a unique sibling of the final path") {
 TEST_CASE("atomic_path: commit renames the temporary into place") {
   scratch_dir dir;
   const fs::path target = dir.path / "out.txt";
-  put(target, "old");
+  put_text(target, "old");
   {
     atomic_path a(target);
-    put(a.temp_path(), "new content");
+    put_text(a.temp_path(), "new content");
     CHECK(get(target) == "old");  // untouched until commit
     a.commit();
     CHECK(a.committed());
@@ -87,16 +68,16 @@ TEST_CASE("atomic_path: without commit the temporary is removed and the target k
   SUBCASE("no previous file") {
     {
       atomic_path a(target);
-      put(a.temp_path(), "half written");
+      put_text(a.temp_path(), "half written");
       CHECK(fs::exists(a.temp_path()));
     }
     CHECK(listing(dir.path).empty());
   }
   SUBCASE("previous file survives an exception") {
-    put(target, "old");
+    put_text(target, "old");
     try {
       atomic_path a(target);
-      put(a.temp_path(), "half written");
+      put_text(a.temp_path(), "half written");
       throw std::runtime_error("interrupted");
     } catch (const std::runtime_error&) {
     }
@@ -105,7 +86,7 @@ TEST_CASE("atomic_path: without commit the temporary is removed and the target k
   }
   SUBCASE("discard") {
     atomic_path a(target);
-    put(a.temp_path(), "x");
+    put_text(a.temp_path(), "x");
     a.discard();
     CHECK_FALSE(fs::exists(a.temp_path()));
     CHECK_THROWS_AS(a.commit(), spikernn::file_error);
@@ -117,7 +98,7 @@ TEST_CASE("atomic_path: a moved-from object no longer owns the temporary") {
   scratch_dir dir;
   const fs::path target = dir.path / "out.txt";
   atomic_path a(target);
-  put(a.temp_path(), "data");
+  put_text(a.temp_path(), "data");
   {
     atomic_path b(std::move(a));
     CHECK(fs::exists(b.temp_path()));

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "../support.hpp"
 
 namespace fs = std::filesystem;
 using spikernn::file_error;
@@ -22,37 +23,10 @@ using spikernn::io::mat_reader;
 using spikernn::io::mat_writer;
 
 namespace {
-
-struct scratch_dir {
-  scratch_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("spikernn_mat_test_" + std::to_string(rd()) + "_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-  fs::path path;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  return names;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using spikernn::testing::scratch_dir;
+using spikernn::testing::contains;
+using spikernn::testing::listing;
+using spikernn::testing::slurp;
 
 /// Runs `f`, requires a file_error, and checks that its message holds every one of `parts`.
 template <class F>

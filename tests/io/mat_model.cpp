@@ -252,7 +252,7 @@ fs::path search_dir(const std::string& name) {
   return dir;
 }
 
-std::string file_bytes(const fs::path& p) {
+std::string file_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
@@ -260,7 +260,7 @@ std::string file_bytes(const fs::path& p) {
 }
 
 /// Whether `p` still holds exactly `bytes` (a bool, so a failure does not print a binary file).
-bool unchanged(const fs::path& p, const std::string& bytes) { return file_bytes(p) == bytes; }
+bool unchanged(const fs::path& p, const std::string& bytes) { return file_text(p) == bytes; }
 
 std::set<std::string> name_set(const fs::path& p) {
   const auto names = io::mat_reader(p).names();
@@ -338,7 +338,7 @@ TEST_CASE("mat_model: save_scaling_search writes the result and keeps every othe
 TEST_CASE("mat_model: save_scaling_search failures throw file_error and leave the file byte-identical") {
   const auto dir = search_dir("fails");
   const auto path = saved_model(dir);
-  const std::string original = file_bytes(path);
+  const std::string original = file_text(path);
   REQUIRE(original.size() > 128);
   // a result that does not fit
   CHECK_THROWS_AS(io::save_scaling_search(path, {20, 25}, {0.5}, 20), file_error);
@@ -347,7 +347,7 @@ TEST_CASE("mat_model: save_scaling_search failures throw file_error and leave th
   // not a MAT file: refused, left alone
   const auto junk = dir / "junk.mat";
   { std::ofstream(junk, std::ios::binary) << "this is not a MAT file, just text long enough to look like a header ..."; }
-  const std::string junk_bytes = file_bytes(junk);
+  const std::string junk_bytes = file_text(junk);
   CHECK_THROWS_AS(io::save_scaling_search(junk, {20}, {1.0}, 20), file_error);
   CHECK(unchanged(junk, junk_bytes));
   // the file vanished: nothing is created in its place
@@ -379,7 +379,7 @@ TEST_CASE("mat_model: a write error during save_scaling_search leaves the origin
   // mat_writer checks what it wrote before the rename.
   const auto dir = search_dir("disk_full");
   const auto path = saved_model(dir);
-  const std::string original = file_bytes(path);
+  const std::string original = file_text(path);
   REQUIRE(original.size() > 4096);
   (void)io::mat_writer::zlib_available();  // its probe file must not run under the limit
   struct limit_guard {

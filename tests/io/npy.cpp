@@ -18,6 +18,7 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+#include "../support.hpp"
 
 namespace fs = std::filesystem;
 using spikernn::file_error;
@@ -26,34 +27,13 @@ using spikernn::matrix;
 namespace io = spikernn::io;
 
 namespace {
+using spikernn::testing::scratch_dir;
+using spikernn::testing::contains;
+using spikernn::testing::slurp;
 
-struct scratch_dir {
-  scratch_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("spikernn_npy_test_" + std::to_string(rd()) + "_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-  fs::path path;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void put(const fs::path& p, const std::string& bytes) {
+void put_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream f(p, std::ios::binary);
   f.write(bytes.data(), std::streamsize(bytes.size()));
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 /// Runs `f`, requires a file_error naming `file`, and checks its message holds every one of `parts`.
@@ -223,7 +203,7 @@ TEST_CASE("npy: Fortran-order files are read into C order") {
       const float x = float(10 * i + j);
       b.append(reinterpret_cast<const char*>(&x), sizeof x);
     }
-  put(dir.path / "f.npy", b);
+  put_bytes(dir.path / "f.npy", b);
   const auto a = io::read_npy<float>(dir.path / "f.npy");
   CHECK(a.shape == std::vector<std::size_t>{2, 3});
   CHECK(a.data == std::vector<float>{0, 1, 2, 10, 11, 12});
@@ -237,7 +217,7 @@ TEST_CASE("npy: Fortran-order files are read into C order") {
         const std::int64_t x = 100 * i + 10 * j + k;
         b.append(reinterpret_cast<const char*>(&x), sizeof x);
       }
-  put(dir.path / "f3.npy", b);
+  put_bytes(dir.path / "f3.npy", b);
   const auto c = io::read_npy<std::int64_t>(dir.path / "f3.npy");
   REQUIRE(c.data.size() == 24);
   std::size_t at = 0;
@@ -248,7 +228,7 @@ TEST_CASE("npy: Fortran-order files are read into C order") {
   // bool goes through its own path
   b = io::detail::npy_preamble("|b1", {2, 2}, true);
   b += std::string("\x01\x00\x00\x01", 4);  // columns (1, 0), (0, 1): the identity
-  put(dir.path / "fb.npy", b);
+  put_bytes(dir.path / "fb.npy", b);
   CHECK(io::read_npy<bool>(dir.path / "fb.npy").data == std::vector<bool>{true, false, false, true});
 }
 
@@ -289,7 +269,7 @@ TEST_CASE("npy: numpy header variants are accepted") {
       b += static_cast<char>(hlen >> 8);
       if (version != '\x01') b += std::string(2, '\0');
       b += dict + "\n" + data;
-      put(p, b);
+      put_bytes(p, b);
       INFO(dict);
       const auto a = io::read_npy<std::int32_t>(p);
       CHECK(a.shape == std::vector<std::size_t>{2});
@@ -298,7 +278,7 @@ TEST_CASE("npy: numpy header variants are accepted") {
   }
   // one-byte types carry no byte order: '<u1' and '=u1' are '|u1'
   for (const char* descr : {"<u1", "=u1", "u1"}) {
-    put(p, io::detail::npy_preamble(descr, {1}) + "\x07");
+    put_bytes(p, io::detail::npy_preamble(descr, {1}) + "\x07");
     CHECK(io::read_npy<std::uint8_t>(p).data == std::vector<std::uint8_t>{7});
   }
 }
@@ -314,20 +294,20 @@ TEST_CASE("npy: errors name the file and what was expected") {
   check_error(dir.path / "missing.npy", [&] { (void)io::read_npy<float>(dir.path / "missing.npy"); }, {"does not exist"});
   check_error(dir.path, [&] { (void)io::read_npy<float>(dir.path); }, {"is a directory", "expected an NPY file"});
 
-  put(p, "\x89PNG\r\n\x1a\n and more");
+  put_bytes(p, "\x89PNG\r\n\x1a\n and more");
   check_error(p, read_f, {"not an NPY file", "89 50 4e 47 0d 0a", "\\x93NUMPY"});
-  put(p, "");
+  put_bytes(p, "");
   check_error(p, read_f, {"truncated: 0 bytes"});
-  put(p, b.substr(0, 8));
+  put_bytes(p, b.substr(0, 8));
   check_error(p, read_f, {"truncated: 8 bytes", "10-byte preamble"});
 
   std::string v = b;
   v[6] = '\x04';
-  put(p, v);
+  put_bytes(p, v);
   check_error(p, read_f, {"version 4.0 is not supported", "expected 1.0, 2.0 or 3.0"});
   v = b;
   v[7] = '\x01';
-  put(p, v);
+  put_bytes(p, v);
   check_error(p, read_f, {"version 1.1 is not supported"});
 
   // another element type: says what was found and what was asked for
@@ -338,20 +318,20 @@ TEST_CASE("npy: errors name the file and what was expected") {
               {"'<i8' (int64)", "expected '<i4' (int32)", "astype('<i4')"});
 
   // big-endian data
-  put(p, io::detail::npy_preamble(">f4", {2}) + std::string(8, '\0'));
+  put_bytes(p, io::detail::npy_preamble(">f4", {2}) + std::string(8, '\0'));
   check_error(p, read_f, {"big-endian '>f4' (float32)", "expected little-endian '<f4'"});
-  put(p, io::detail::npy_preamble("|f4", {2}) + std::string(8, '\0'));
+  put_bytes(p, io::detail::npy_preamble("|f4", {2}) + std::string(8, '\0'));
   check_error(p, read_f, {"no byte order", "expected '<f4'"});
 
   // data shorter or longer than the header declares
-  put(p, b.substr(0, b.size() - 1));
+  put_bytes(p, b.substr(0, b.size() - 1));
   check_error(p, read_f, {"truncated data", "shape (2, 3) of <f4 (24 bytes)", "holds only 23 bytes"});
-  put(p, b + "x");
+  put_bytes(p, b + "x");
   check_error(p, read_f, {"1 bytes after the end of the data", "expected the file to end there"});
-  put(p, io::detail::npy_preamble("<f4", {std::size_t(1) << 40, std::size_t(1) << 40}) + "abcd");
+  put_bytes(p, io::detail::npy_preamble("<f4", {std::size_t(1) << 40, std::size_t(1) << 40}) + "abcd");
   check_error(p, read_f, {"truncated data", "holds only 4 bytes"});
   // header length beyond the end of the file
-  put(p, b.substr(0, 100));
+  put_bytes(p, b.substr(0, 100));
   check_error(p, read_f, {"truncated header", "declares 118 bytes"});
 
   // malformed headers
@@ -359,7 +339,7 @@ TEST_CASE("npy: errors name the file and what was expected") {
     std::string h("\x93NUMPY\x01\x00", 8);
     h += static_cast<char>(dict.size() + 1);
     h += '\0';
-    put(p, h + dict + "\n");
+    put_bytes(p, h + dict + "\n");
   };
   with_dict("{'descr': '<f4', 'shape': (0,)}");
   check_error(p, read_f, {"malformed NPY header", "expected the keys 'descr', 'fortran_order' and 'shape'"});

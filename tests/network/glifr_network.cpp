@@ -63,12 +63,12 @@ void check_all_pass(net_d& net, index_t T, index_t B, std::uint64_t s, const std
 /// left of the original's weight_iv (in × N) and weight_lat (N × N), a FIFO of past firing
 /// vectors that starts with `delay` zero vectors, and the model values computed with the spec's
 /// formulas (1 − 2·sigmoid, sigmoid/dt), not with the library's transform functions.
-struct literal_run {
+struct glifr_literal_run {
   std::vector<std::vector<double>> syn, v, f, o;
   std::vector<std::vector<std::vector<double>>> asc;  // [t][j][i]
 };
 
-literal_run run_literally(const net_d& net, const matrix<double>& x) {
+glifr_literal_run run_literally(const net_d& net, const matrix<double>& x) {
   const index_t N = net.size(), J = net.n_asc(), n_in = net.n_inputs(), n_out = net.n_outputs();
   const auto& k = net.params().neuron;
   const auto sig = [](double u) { return 1.0 / (1.0 + std::exp(-u)); };
@@ -76,7 +76,7 @@ literal_run run_literally(const net_d& net, const matrix<double>& x) {
   std::vector<double> firing(std::size_t(N), 0.0), voltage(std::size_t(N), 0.0);
   std::vector<std::vector<double>> ascurrents(std::size_t(J), std::vector<double>(std::size_t(N), 0.0));
   std::deque<std::vector<double>> outputs(std::size_t(net.delay()), std::vector<double>(std::size_t(N), 0.0));
-  literal_run run;
+  glifr_literal_run run;
   for (index_t t = 0; t < x.cols(); ++t) {
     const std::vector<double> firing_delayed = outputs[outputs.size() - std::size_t(net.delay())];
     std::vector<double> syncurrent(std::size_t(N), 0.0);
@@ -115,7 +115,7 @@ literal_run run_literally(const net_d& net, const matrix<double>& x) {
   return run;
 }
 
-glifr_network_params tiny_params() {
+glifr_network_params glifr_tiny_params() {
   return {.n = 3,
           .n_inputs = 2,
           .n_outputs = 2,
@@ -128,7 +128,7 @@ glifr_network_params tiny_params() {
 /// The largest difference between the tape and the literal run over every state, relative to
 /// the value or, for values below `floor`, to the floor.
 template <class Tape>
-double max_rel_difference(const Tape& tp, const literal_run& ref, index_t B, index_t b, double floor = 1e-3) {
+double glifr_max_rel_difference(const Tape& tp, const glifr_literal_run& ref, index_t B, index_t b, double floor = 1e-3) {
   double worst = 0;
   const auto cmp = [&](double got, double want) {
     worst = std::max(worst, std::abs(got - want) / std::max(std::abs(want), floor));
@@ -264,7 +264,7 @@ TEST_CASE("glifr_network: weights and readout and intrinsics are initialised as 
 }
 
 TEST_CASE("glifr_network: the forward pass is a literal transcription of spec A.3 and A.5 and A.6") {
-  net_d net(tiny_params(), seed{5});
+  net_d net(glifr_tiny_params(), seed{5});
   strong_intrinsics(net, 5);
   const auto inputs = random_inputs(2, 9, 2, 6);
   net_d::tape tp;
@@ -273,8 +273,8 @@ TEST_CASE("glifr_network: the forward pass is a literal transcription of spec A.
   CHECK(tp.o.cols() == 18);
   for (index_t b = 0; b < 2; ++b) {
     CAPTURE(b);
-    const literal_run ref = run_literally(net, inputs[std::size_t(b)]);
-    CHECK(max_rel_difference(tp, ref, 2, b) < 1e-12);
+    const glifr_literal_run ref = run_literally(net, inputs[std::size_t(b)]);
+    CHECK(glifr_max_rel_difference(tp, ref, 2, b) < 1e-12);
     const auto o_b = time_major_trial(tp.o, 2, b);  // n_out × T view of trial b
     CHECK(o_b.cols() == 9);
     CHECK(o_b(1, 4) == doctest::Approx(ref.o[4][1]).epsilon(1e-13));
@@ -284,24 +284,24 @@ TEST_CASE("glifr_network: the forward pass is a literal transcription of spec A.
   CHECK(tp.asc[0].cwiseAbs().maxCoeff() > 0.05);
 
   // float32 (PyTorch's type) reproduces the double transcription to about 1e-6 relative (C.1)
-  glifr_network<float> nf(tiny_params(), seed{5});
+  glifr_network<float> nf(glifr_tiny_params(), seed{5});
   nf.parameters() = net.parameters().cast<float>();
   net_d rounded = net;  // the reference sees the same float-rounded parameters
   rounded.parameters() = nf.parameters().cast<double>();
   glifr_network<float>::tape tf;
   nf.forward(std::span<const matrix<double>>(inputs), tf);
   for (index_t b = 0; b < 2; ++b) {
-    const literal_run ref = run_literally(rounded, inputs[std::size_t(b)]);
+    const glifr_literal_run ref = run_literally(rounded, inputs[std::size_t(b)]);
     // 2e-6 relative for values of order 1 (≥ 0.1); smaller values, which arise from
     // cancellations, are held to 2e-7 absolute: float rounding of the terms they cancel from
-    CHECK(max_rel_difference(tf, ref, 2, b, 0.1) < 2e-6);
+    CHECK(glifr_max_rel_difference(tf, ref, 2, b, 0.1) < 2e-6);
   }
 }
 
 TEST_CASE("glifr_network: the recurrence sees firing delay steps back and zero history before") {
   for (int d : {1, 3}) {
     CAPTURE(d);
-    glifr_network_params p = tiny_params();
+    glifr_network_params p = glifr_tiny_params();
     p.delay = d;
     net_d net(p, seed{8});
     strong_intrinsics(net, 8);
@@ -323,7 +323,7 @@ TEST_CASE("glifr_network: the recurrence sees firing delay steps back and zero h
 }
 
 TEST_CASE("glifr_network: a batch gives each trial the result it has alone") {
-  net_d net(tiny_params(), seed{10});
+  net_d net(glifr_tiny_params(), seed{10});
   strong_intrinsics(net, 10);
   const auto inputs = random_inputs(2, 12, 3, 11);
   net_d::tape all, one;
@@ -340,7 +340,7 @@ TEST_CASE("glifr_network: a batch gives each trial the result it has alone") {
 }
 
 TEST_CASE("glifr_network: silenced units fire zero and leave the readout") {
-  net_d net(tiny_params(), seed{12});
+  net_d net(glifr_tiny_params(), seed{12});
   strong_intrinsics(net, 12);
   const auto inputs = random_inputs(2, 10, 1, 13);
   const index_t off[] = {1};
@@ -350,7 +350,7 @@ TEST_CASE("glifr_network: silenced units fire zero and leave the readout") {
   net.forward(std::span<const matrix<double>>(inputs), tp);
   CHECK(tp.f.row(1).cwiseAbs().maxCoeff() == 0.0);
   CHECK(tp.f.row(0).cwiseAbs().maxCoeff() > 0.0);
-  CHECK(max_rel_difference(tp, run_literally(net, inputs[0]), 1, 0) < 1e-12);
+  CHECK(glifr_max_rel_difference(tp, run_literally(net, inputs[0]), 1, 0) < 1e-12);
   net_d cut = net;
   cut.w_out().col(1).setConstant(100.0);  // the silenced unit's readout weight does nothing
   net_d::tape tc;
@@ -366,7 +366,7 @@ TEST_CASE("glifr_network: silenced units fire zero and leave the readout") {
 TEST_CASE("glifr_network: BPTT gradients match central differences for every block with J = 2 and delay 3") {
   // The spec's C.1 case (N = 4, T = 30, delay = 3) with strong intrinsics, dt/τ = 1/2,
   // σ_V = 0.6 and a batch of two.
-  glifr_network_params p = tiny_params();
+  glifr_network_params p = glifr_tiny_params();
   p.n = 4;
   p.delay = 3;
   net_d net(p, seed{14});
@@ -388,7 +388,7 @@ TEST_CASE("glifr_network: BPTT gradients match central differences at the homoge
 TEST_CASE("glifr_network: BPTT gradients match central differences with delay 1 and J = 1 and J = 0") {
   for (int J : {0, 1}) {
     CAPTURE(J);
-    glifr_network_params p = tiny_params();
+    glifr_network_params p = glifr_tiny_params();
     p.n = 5;
     p.n_asc = J;
     p.delay = 1;
@@ -400,7 +400,7 @@ TEST_CASE("glifr_network: BPTT gradients match central differences with delay 1 
 }
 
 TEST_CASE("glifr_network: BPTT gradients match central differences with a silenced unit and a steep rate") {
-  glifr_network_params p = tiny_params();
+  glifr_network_params p = glifr_tiny_params();
   p.n = 4;
   p.delay = 2;
   p.neuron.sigma_v = 0.2;  // steeper sigmoid, still smooth
@@ -412,7 +412,7 @@ TEST_CASE("glifr_network: BPTT gradients match central differences with a silenc
 }
 
 TEST_CASE("glifr_network: frozen blocks get no gradient and the trainable ones still check") {
-  glifr_network_params p = glifr_variant_params(glifr_variant::hom_a, tiny_params());
+  glifr_network_params p = glifr_variant_params(glifr_variant::hom_a, glifr_tiny_params());
   p.delay = 3;
   net_d net(p, seed{22});
   strong_intrinsics(net, 22);
@@ -434,7 +434,7 @@ TEST_CASE("glifr_network: frozen blocks get no gradient and the trainable ones s
 }
 
 TEST_CASE("glifr_network: the gradient check catches deliberately broken gradients") {
-  glifr_network_params p = tiny_params();
+  glifr_network_params p = glifr_tiny_params();
   p.n = 4;
   p.delay = 3;
   net_d net(p, seed{25});
@@ -477,8 +477,8 @@ TEST_CASE("glifr_network: the gradient check catches deliberately broken gradien
 }
 
 TEST_CASE("glifr_network: a float network runs the same maths as a double one") {
-  glifr_network<float> nf(tiny_params(), seed{28});
-  net_d nd(tiny_params(), seed{28});
+  glifr_network<float> nf(glifr_tiny_params(), seed{28});
+  net_d nd(glifr_tiny_params(), seed{28});
   nd.parameters() = nf.parameters().cast<double>();
   const auto inputs = random_inputs(2, 40, 2, 29);
   glifr_network<float>::tape tf;

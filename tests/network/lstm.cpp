@@ -18,7 +18,7 @@ namespace {
 
 using lstm_d = lstm<double>;
 
-lstm_params tiny_params() { return {.n = 3, .n_inputs = 2, .n_outputs = 2}; }
+lstm_params lstm_tiny_params() { return {.n = 3, .n_inputs = 2, .n_outputs = 2}; }
 
 /// Weights large enough that every gate spans much of its range (saturating some units) and the
 /// forget gate varies, so that all the terms of the cell update matter.
@@ -32,16 +32,16 @@ void strengthen(lstm_d& net) {
 /// A literal transcription of torch.nn.LSTMCell (gates = W_ih x + b_ih + W_hh h + b_hh, chunked
 /// i, f, g, o; c' = f c + i g; h' = o tanh c') from zero state, with the linear readout of A.6,
 /// one unit and one scalar at a time.
-struct literal_run {
+struct lstm_literal_run {
   std::vector<std::vector<double>> h, c, o;
 };
 
-literal_run run_literally(const lstm_d& net, const matrix<double>& x) {
+lstm_literal_run run_literally(const lstm_d& net, const matrix<double>& x) {
   const index_t N = net.size(), n_in = net.n_inputs(), n_out = net.n_outputs();
   const auto sig = [](double u) { return 1.0 / (1.0 + std::exp(-u)); };
   const matrix<double> weight_ih = net.w_in(), weight_hh = net.w_rec();  // PyTorch's shapes (4N × in, 4N × N)
   std::vector<double> h(std::size_t(N), 0.0), c(std::size_t(N), 0.0);
-  literal_run run;
+  lstm_literal_run run;
   for (index_t t = 0; t < x.cols(); ++t) {
     std::vector<double> gates(std::size_t(4 * N), 0.0);
     for (index_t r = 0; r < 4 * N; ++r) {
@@ -69,7 +69,7 @@ literal_run run_literally(const lstm_d& net, const matrix<double>& x) {
 }
 
 template <class Tape>
-double max_rel_difference(const Tape& tp, const literal_run& ref, index_t B, index_t b, double floor = 1e-3) {
+double lstm_max_rel_difference(const Tape& tp, const lstm_literal_run& ref, index_t B, index_t b, double floor = 1e-3) {
   double worst = 0;
   const auto cmp = [&](double got, double want) {
     worst = std::max(worst, std::abs(got - want) / std::max(std::abs(want), floor));
@@ -141,7 +141,7 @@ TEST_CASE("lstm: every tensor is initialised U of plus or minus one over root N 
 }
 
 TEST_CASE("lstm: the forward pass is a literal transcription of nn.LSTMCell from zero state with a linear readout") {
-  lstm_d net(tiny_params(), seed{5});
+  lstm_d net(lstm_tiny_params(), seed{5});
   strengthen(net);
   const auto inputs = random_inputs(2, 12, 2, 6);
   lstm_d::tape tp;
@@ -150,8 +150,8 @@ TEST_CASE("lstm: the forward pass is a literal transcription of nn.LSTMCell from
   CHECK(tp.o.cols() == 24);
   for (index_t b = 0; b < 2; ++b) {
     CAPTURE(b);
-    const literal_run ref = run_literally(net, inputs[std::size_t(b)]);
-    CHECK(max_rel_difference(tp, ref, 2, b) < 1e-12);
+    const lstm_literal_run ref = run_literally(net, inputs[std::size_t(b)]);
+    CHECK(lstm_max_rel_difference(tp, ref, 2, b) < 1e-12);
     const auto o_b = time_major_trial(tp.o, 2, b);
     CHECK(o_b(0, 9) == doctest::Approx(ref.o[9][0]).epsilon(1e-13));
   }
@@ -162,16 +162,16 @@ TEST_CASE("lstm: the forward pass is a literal transcription of nn.LSTMCell from
   CHECK(tp.c.cwiseAbs().maxCoeff() > 1.0);
 
   // float32 (PyTorch's type) reproduces the double transcription to about 1e-6 relative
-  lstm<float> nf(tiny_params(), seed{5});
+  lstm<float> nf(lstm_tiny_params(), seed{5});
   nf.parameters() = net.parameters().cast<float>();
   net.parameters() = nf.parameters().cast<double>();
   lstm<float>::tape tf;
   nf.forward(std::span<const matrix<double>>(inputs), tf);
-  for (index_t b = 0; b < 2; ++b) CHECK(max_rel_difference(tf, run_literally(net, inputs[std::size_t(b)]), 2, b, 0.1) < 2e-6);
+  for (index_t b = 0; b < 2; ++b) CHECK(lstm_max_rel_difference(tf, run_literally(net, inputs[std::size_t(b)]), 2, b, 0.1) < 2e-6);
 }
 
 TEST_CASE("lstm: the recurrence sees only the previous step") {
-  lstm_d net(tiny_params(), seed{8});
+  lstm_d net(lstm_tiny_params(), seed{8});
   strengthen(net);
   const auto inputs = random_inputs(2, 6, 1, 9);
   lstm_d::tape a, b;
@@ -184,7 +184,7 @@ TEST_CASE("lstm: the recurrence sees only the previous step") {
 }
 
 TEST_CASE("lstm: a batch gives each trial the result it has alone") {
-  lstm_d net(tiny_params(), seed{10});
+  lstm_d net(lstm_tiny_params(), seed{10});
   strengthen(net);
   const auto inputs = random_inputs(2, 12, 3, 11);
   lstm_d::tape all, one;

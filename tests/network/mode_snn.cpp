@@ -22,7 +22,7 @@ static_assert(sequence_model<mode_snn<float, straight_through>>);
 
 namespace {
 
-using net_d = mode_snn<double>;
+using snn_d = mode_snn<double>;
 
 /// Trial b of a time-major n × (T·B) matrix as an n × T matrix.
 matrix<double> trial_of(const matrix<double>& m, index_t B, index_t b) {
@@ -32,7 +32,7 @@ matrix<double> trial_of(const matrix<double>& m, index_t B, index_t b) {
 }
 
 /// Random analog inputs, n_in × T per trial.
-std::vector<matrix<double>> random_inputs(index_t n_in, index_t T, index_t B, std::uint64_t s, double lo = -0.5,
+std::vector<matrix<double>> uniform_inputs(index_t n_in, index_t T, index_t B, std::uint64_t s, double lo = -0.5,
                                           double hi = 2.0) {
   rng g(seed{s}, purpose::user);
   std::vector<matrix<double>> out;
@@ -54,7 +54,7 @@ std::vector<matrix<double>> spike_inputs(index_t n_in, index_t T, index_t B, std
 }
 
 /// The states of one trial from the literal transcription, step by step.
-struct literal_run {
+struct snn_literal_run {
   std::vector<vector<double>> I, u, s, r, gate, o;
   vector<double> rm, y;  ///< max_over_time
 };
@@ -64,7 +64,7 @@ struct literal_run {
 /// N × N matrix; scalar loops in the step order of B.3. Times are in steps (t_i = i, t_last
 /// starts at −1/dt, t_ref = 5): the spec's seconds divided by dt, so that the refractory
 /// comparison is exact. With the leaky neuron, steps 1–2 are B.2's Leaky instead.
-literal_run run_b3(const net_d& net, const matrix<double>& x) {
+snn_literal_run run_b3(const snn_d& net, const matrix<double>& x) {
   const mode_snn_params& p = net.params();
   const index_t N = p.n, n_in = p.n_inputs, n_out = p.n_outputs, T = x.cols();
   const double dt = p.dt, vthr = p.neuron == mode_neuron::lif ? p.v_thr : p.leaky.threshold, beta = p.leaky.beta;
@@ -80,7 +80,7 @@ literal_run run_b3(const net_d& net, const matrix<double>& x) {
   }
   std::vector<double> I(N, 0.0), mem(N, 0.0), s(N, 0.0), r(N, 0.0), h(N, 0.0), tlast(N, -1.0 / dt);
   const double tref = p.refractory_steps;
-  literal_run run;
+  snn_literal_run run;
   run.rm = vector<double>::Constant(N, -std::numeric_limits<double>::infinity());
   for (index_t i = 0; i < T; ++i) {
     const std::vector<double> r_old = r;
@@ -131,7 +131,7 @@ literal_run run_b3(const net_d& net, const matrix<double>& x) {
 /// The largest difference between the tape and the literal run over every state of trial b
 /// (relative, or absolute below 1), and whether every spike agrees.
 template <class Tape>
-std::pair<double, bool> compare(const Tape& tp, const literal_run& ref, index_t b, bool max_read) {
+std::pair<double, bool> compare(const Tape& tp, const snn_literal_run& ref, index_t b, bool max_read) {
   const index_t B = tp.batch, T = tp.steps;
   double worst = 0;
   bool spikes = true;
@@ -174,7 +174,7 @@ mode_snn_params tiny(mode_neuron neuron, mode_filter filter, mode_readout readou
 
 // ---- gradient checks -------------------------------------------------------------------------
 
-struct block_error {
+struct snn_block_error {
   std::string name;
   index_t compared = 0;
   double max_grad = 0;  ///< largest |analytic| in the block
@@ -192,7 +192,7 @@ using backward_fn = std::function<void(typename Net::tape&, const matrix<double>
 /// (a three-point stencil was not); the rounding floor of a difference of losses is about
 /// ε·L/h, so an entry passes when |a − n| ≤ 1e-6·(|a| + |n|) + 20·ε·max(L, 1)/h.
 template <class Net>
-std::vector<block_error> fd_check(Net& net, const std::vector<matrix<double>>& inputs, const matrix<double>& z,
+std::vector<snn_block_error> snn_fd_check(Net& net, const std::vector<matrix<double>>& inputs, const matrix<double>& z,
                                   const backward_fn<Net>& backward = {}) {
   typename Net::tape tp;
   net.forward(std::span<const matrix<double>>(inputs), tp);
@@ -210,10 +210,10 @@ std::vector<block_error> fd_check(Net& net, const std::vector<matrix<double>>& i
   };
   const double l0 = 0.5 * d_o.squaredNorm(), h = 1e-5;
   const double atol = 20 * std::numeric_limits<double>::epsilon() * std::max(l0, 1.0) / h;
-  std::vector<block_error> out;
+  std::vector<snn_block_error> out;
   for (const auto& blk : net.layout()) {
     if (!blk.trainable) continue;
-    block_error e{blk.name};
+    snn_block_error e{blk.name};
     e.atol = atol;
     for (index_t k = blk.offset; k < blk.offset + blk.size; ++k) {
       const double saved = theta[k];
@@ -236,11 +236,11 @@ std::vector<block_error> fd_check(Net& net, const std::vector<matrix<double>>& i
   return out;
 }
 
-block_error find_block(const std::vector<block_error>& res, const std::string& name) {
+snn_block_error find_snn_block(const std::vector<snn_block_error>& res, const std::string& name) {
   for (const auto& r : res)
     if (r.name == name) return r;
   FAIL("no block " << name);
-  return block_error{};
+  return snn_block_error{};
 }
 
 /// Weights strong enough that spikes, the recurrence and the refractory clamp all matter.
@@ -278,10 +278,10 @@ void check_gradients(mode_snn_params p, std::uint64_t s, drive d = {}) {
   strengthen(net, d.scale);
   const index_t T = 30, B = 2;
   const auto inputs =
-      d.input == 1.0 ? random_inputs(p.n_inputs, T, B, s) : random_inputs(p.n_inputs, T, B, s, -d.input, d.input);
+      d.input == 1.0 ? uniform_inputs(p.n_inputs, T, B, s) : uniform_inputs(p.n_inputs, T, B, s, -d.input, d.input);
   rng g(seed{s}, purpose::user, 7);
   const matrix<double> z = matrix<double>::NullaryExpr(p.n_outputs, T * B, [&] { return g.uniform(-1, 1); });
-  const auto res = fd_check(net, inputs, z);
+  const auto res = snn_fd_check(net, inputs, z);
   index_t expected = 0;
   for (const auto& blk : net.layout()) expected += blk.trainable ? 1 : 0;
   CHECK(index_t(res.size()) == expected);
@@ -314,7 +314,7 @@ void check_all_configurations(bool full_rank, std::uint64_t s, drive d = {}) {
 }  // namespace
 
 TEST_CASE("mode_snn: layout has the named blocks of spec B.1, mode blocks absent in full rank") {
-  const net_d net(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step), seed{1});
+  const snn_d net(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step), seed{1});
   const std::vector<std::string> names{"w_in", "xi_in", "lambda", "xi_out", "w_out", "w_rec"};
   const std::vector<index_t> sizes{15, 10, 2, 10, 10, 0};
   REQUIRE(net.layout().size() == names.size());
@@ -339,7 +339,7 @@ TEST_CASE("mode_snn: layout has the named blocks of spec B.1, mode blocks absent
   // 2NP + P recurrent parameters instead of N² (B.1)
   CHECK(net.layout()[1].size + net.layout()[2].size + net.layout()[3].size == 2 * 5 * 2 + 2);
 
-  const net_d full(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step, true), seed{1});
+  const snn_d full(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step, true), seed{1});
   const std::vector<index_t> full_sizes{15, 0, 0, 0, 10, 25};
   for (std::size_t k = 0; k < names.size(); ++k) {
     CHECK(full.layout()[k].name == names[k]);
@@ -357,7 +357,7 @@ TEST_CASE("mode_snn: initialisation follows spec B.4 (std values), one seeded st
   p.n_inputs = 60;
   p.n_outputs = 20;
   p.p = 40;
-  const net_d net(p, seed{3});
+  const snn_d net(p, seed{3});
   const auto check_normal = [](const auto& m, double sd) {
     const double count = double(m.size());
     CHECK(std::abs(m.mean()) < 5 * sd / std::sqrt(count));
@@ -380,11 +380,11 @@ TEST_CASE("mode_snn: initialisation follows spec B.4 (std values), one seeded st
   rng(seed{3}, purpose::mode_scores).fill_normal(l, 1 / std::sqrt(300.0));
   CHECK(net.lambda() == l);
   // the same seed gives the same network, another seed another
-  CHECK(net_d(p, seed{3}).parameters() == net.parameters());
-  CHECK(net_d(p, seed{4}).parameters() != net.parameters());
+  CHECK(snn_d(p, seed{3}).parameters() == net.parameters());
+  CHECK(snn_d(p, seed{4}).parameters() != net.parameters());
   // full rank: W_rec ~ N(0, 1/N), the entry variance of the mode product at P = N
   p.full_rank = true;
-  const net_d full(p, seed{3});
+  const snn_d full(p, seed{3});
   check_normal(full.w_rec(), 1.0 / 300);
   // the presets
   const auto mnist = mode_snn_params::mnist();
@@ -434,7 +434,7 @@ TEST_CASE("mode_snn: forward equals a literal scalar transcription of spec B.3 (
             p.n_inputs = 8;
             p.input = input;
             p.leaky.reset = full_rank ? leaky_reset::zero : leaky_reset::subtract;
-            net_d net(p, seed{11});
+            snn_d net(p, seed{11});
             const bool lif = neuron == mode_neuron::lif;
             net.w_in() *= lif ? 40.0 : 0.5;  // enough drive to fire and to hit the refractory clamp
             if (full_rank)
@@ -442,7 +442,7 @@ TEST_CASE("mode_snn: forward equals a literal scalar transcription of spec B.3 (
             else
               net.lambda() *= lif ? 30.0 : 3.0;
             const auto inputs = spike_inputs(8, 60, 2, 12);
-            net_d::tape tp;
+            snn_d::tape tp;
             net.forward(std::span<const matrix<double>>(inputs), tp);
             REQUIRE(tp.o.cols() == 120);
             for (index_t b = 0; b < 2; ++b) {
@@ -470,11 +470,11 @@ TEST_CASE("mode_snn: a neuron that spikes is held at 0 for the refractory steps,
     p.p = 1;
     p.refractory_steps = ref;
     p.readout = mode_readout::per_step;
-    net_d net(p, seed{1});
+    snn_d net(p, seed{1});
     net.w_in()(0, 0) = 25.0;  // strong constant drive
     net.lambda()(0) = 0.0;    // no recurrence
     const std::vector<matrix<double>> x{matrix<double>::Ones(1, 60)};
-    net_d::tape tp;
+    snn_d::tape tp;
     net.forward(std::span<const matrix<double>>(x), tp);
     std::vector<index_t> spikes;
     for (index_t t = 0; t < 60; ++t)
@@ -510,12 +510,12 @@ TEST_CASE("mode_snn: the snnTorch Leaky neuron with beta 0.9 and threshold 0.1 r
       p.neuron = mode_neuron::leaky;
       p.leaky = {.beta = 0.9, .threshold = 0.1, .reset = reset};
       p.readout = mode_readout::per_step;
-      net_d net(p, seed{1});
+      snn_d net(p, seed{1});
       net.w_in()(0, 0) = c;
       net.lambda()(0) = 0.0;
       const index_t T = 200;
       const std::vector<matrix<double>> x{matrix<double>::Ones(1, T)};
-      net_d::tape tp;
+      snn_d::tape tp;
       net.forward(std::span<const matrix<double>>(x), tp);
       // B.2, non-init_hidden path: reset = S(mem_prev − thr) detached; subtract:
       // mem = β·(mem_prev − reset·thr) + input; zero: mem = (β·mem_prev + input)·(1 − reset);
@@ -555,7 +555,7 @@ TEST_CASE("mode_snn: the low-rank recurrence equals the explicit xi_in diag(lamb
   p.n = 7;
   p.p = 3;
   p.n_inputs = 4;
-  net_d net(p, seed{21});
+  snn_d net(p, seed{21});
   net.w_in() *= 30.0;
   net.lambda() *= 40.0;
   // the explicit product, entry by entry
@@ -571,12 +571,12 @@ TEST_CASE("mode_snn: the low-rank recurrence equals the explicit xi_in diag(lamb
   // a full-rank network holding that matrix runs the same
   mode_snn_params q = p;
   q.full_rank = true;
-  net_d full(q, seed{21});
+  snn_d full(q, seed{21});
   full.w_in() = net.w_in();
   full.w_out() = net.w_out();
   full.w_rec() = w;
   const auto inputs = spike_inputs(4, 50, 2, 22);
-  net_d::tape a, b;
+  snn_d::tape a, b;
   net.forward(std::span<const matrix<double>>(inputs), a);
   full.forward(std::span<const matrix<double>>(inputs), b);
   CHECK(a.s.sum() > 10);
@@ -597,11 +597,11 @@ TEST_CASE("mode_snn: a batch gives each trial the result it has alone, for matri
       mode_snn_params p = tiny(neuron, mode_filter::double_mnist, mode_readout::max_over_time);
       p.input = input;
       p.n_inputs = 10;
-      net_d net(p, seed{30});
+      snn_d net(p, seed{30});
       net.w_in() *= 20.0;
       net.lambda() *= 20.0;
       const auto inputs = spike_inputs(10, 40, 3, 31);
-      net_d::tape all, one;
+      snn_d::tape all, one;
       net.forward(std::span<const matrix<double>>(inputs), all);
       CHECK(all.s.sum() > 10);
       for (index_t b = 0; b < 3; ++b) {
@@ -620,7 +620,7 @@ TEST_CASE("mode_snn: a batch gives each trial the result it has alone, for matri
   mode_snn_params p = mode_snn_params::mnist();
   p.n = 20;
   p.n_inputs = 50;
-  net_d net(p, seed{32});
+  snn_d net(p, seed{32});
   net.w_in() *= 5.0;
   net.lambda() *= 20.0;
   std::vector<spike_events> events;
@@ -630,7 +630,7 @@ TEST_CASE("mode_snn: a batch gives each trial the result it has alone, for matri
     events.push_back(bernoulli_rate_events(vector<double>::LinSpaced(50, 0.0, 0.5), 30, g));
     dense.push_back(events.back().dense());
   }
-  net_d::tape te, td;
+  snn_d::tape te, td;
   net.forward(std::span<const spike_events>(events), te);
   net.forward(std::span<const matrix<double>>(dense), td);
   CHECK(te.events);
@@ -643,7 +643,7 @@ TEST_CASE("mode_snn: a batch gives each trial the result it has alone, for matri
   CHECK_FALSE(td.events);
   CHECK(te.s == td.s);
   CHECK((te.o - td.o).cwiseAbs().maxCoeff() < 1e-12);
-  net_d::tape tg;  // events through step-by-step GEMMs
+  snn_d::tape tg;  // events through step-by-step GEMMs
   net.forward(std::span<const spike_events>(events), tg);
   CHECK(tg.events);
   CHECK_FALSE(tg.event_product);
@@ -701,47 +701,47 @@ TEST_CASE("mode_snn: the gradient check catches deliberately broken gradients") 
   mode_snn_params p = tiny(mode_neuron::lif, mode_filter::double_mnist, mode_readout::per_step);
   p.smooth_spikes = true;
   p.v_thr = 0.2;
-  net_d net(p, seed{60});
+  snn_d net(p, seed{60});
   strengthen(net, 1.0);
-  const auto inputs = random_inputs(3, 30, 2, 61);
+  const auto inputs = uniform_inputs(3, 30, 2, 61);
   rng g(seed{62}, purpose::user);
   const matrix<double> z = matrix<double>::NullaryExpr(2, 60, [&] { return g.uniform(-1, 1); });
 
   // 1% off on the mode scores' gradient: only that block fails
-  const auto scaled = fd_check(net, inputs, z, [&](net_d::tape& tp, const matrix<double>& d_o, vector<double>& gr) {
+  const auto scaled = snn_fd_check(net, inputs, z, [&](snn_d::tape& tp, const matrix<double>& d_o, vector<double>& gr) {
     net.backward(tp, d_o, gr);
     const auto& b = net.layout()[2];
     gr.segment(b.offset, b.size) *= 1.01;
   });
-  CHECK_FALSE(find_block(scaled, "lambda").ok);
-  CHECK(find_block(scaled, "lambda").max_rel > 1e-3);
-  CHECK(find_block(scaled, "xi_in").ok);
-  CHECK(find_block(scaled, "w_in").ok);
+  CHECK_FALSE(find_snn_block(scaled, "lambda").ok);
+  CHECK(find_snn_block(scaled, "lambda").max_rel > 1e-3);
+  CHECK(find_snn_block(scaled, "xi_in").ok);
+  CHECK(find_snn_block(scaled, "w_in").ok);
 
   // the adjoint of another filter (the mante double filter) on this filter's tape
   mode_snn_params w = p;
   w.filter = mode_filter::double_mante;
-  net_d wrong(w, seed{60});
+  snn_d wrong(w, seed{60});
   wrong.parameters() = net.parameters();
   const auto wrong_filter =
-      fd_check(net, inputs, z,
-               [&](net_d::tape& tp, const matrix<double>& d_o, vector<double>& gr) { wrong.backward(tp, d_o, gr); });
-  CHECK_FALSE(find_block(wrong_filter, "w_in").ok);
-  CHECK_FALSE(find_block(wrong_filter, "lambda").ok);
-  CHECK(find_block(wrong_filter, "w_out").ok);  // the readout does not go through the filter's adjoint
+      snn_fd_check(net, inputs, z,
+               [&](snn_d::tape& tp, const matrix<double>& d_o, vector<double>& gr) { wrong.backward(tp, d_o, gr); });
+  CHECK_FALSE(find_snn_block(wrong_filter, "w_in").ok);
+  CHECK_FALSE(find_snn_block(wrong_filter, "lambda").ok);
+  CHECK(find_snn_block(wrong_filter, "w_out").ok);  // the readout does not go through the filter's adjoint
 
   // and the correct adjoint passes on the same data
-  for (const auto& r : fd_check(net, inputs, z)) CHECK(r.ok);
+  for (const auto& r : snn_fd_check(net, inputs, z)) CHECK(r.ok);
 }
 
 TEST_CASE("mode_snn: backward adds into grad and ignores d_o off the last step with max_over_time") {
   mode_snn_params p = tiny(mode_neuron::lif, mode_filter::single, mode_readout::max_over_time);
   p.smooth_spikes = true;
   p.v_thr = 0.2;
-  net_d net(p, seed{70});
+  snn_d net(p, seed{70});
   strengthen(net, 1.0);
-  const auto inputs = random_inputs(3, 20, 2, 71);
-  net_d::tape tp;
+  const auto inputs = uniform_inputs(3, 20, 2, 71);
+  snn_d::tape tp;
   net.forward(std::span<const matrix<double>>(inputs), tp);
   CHECK(tp.o.leftCols(38).cwiseAbs().maxCoeff() == 0.0);
   matrix<double> d_o = matrix<double>::Zero(2, 40);
@@ -764,11 +764,11 @@ TEST_CASE("mode_snn: a float network runs the same maths as a double one") {
   p.v_thr = 0.2;
   mode_snn<float> nf(p, seed{80});
   strengthen(nf, 1.0);
-  net_d nd(p, seed{80});
+  snn_d nd(p, seed{80});
   nd.parameters() = nf.parameters().cast<double>();
-  const auto inputs = random_inputs(3, 40, 2, 81);
+  const auto inputs = uniform_inputs(3, 40, 2, 81);
   mode_snn<float>::tape tf;
-  net_d::tape td;
+  snn_d::tape td;
   nf.forward(std::span<const matrix<double>>(inputs), tf);
   nd.forward(std::span<const matrix<double>>(inputs), td);
   CHECK((tf.o.cast<double>() - td.o).cwiseAbs().maxCoeff() < 1e-4 * td.o.cwiseAbs().maxCoeff());
@@ -779,34 +779,6 @@ TEST_CASE("mode_snn: a float network runs the same maths as a double one") {
   CHECK((gf.cast<double>() - gd).cwiseAbs().maxCoeff() < 1e-4 * gd.cwiseAbs().maxCoeff());
 }
 
-TEST_CASE("mode_snn: mode_importance is spec B.1's tau ranking") {
-  matrix<double> xi_in(2, 3), xi_out(2, 3);
-  xi_in << 3, 0, 1,   //
-      4, 1, 0;        // column norms 5, 1, 1
-  xi_out << 0, 2, 0,  //
-      0, 0, -3;       // column norms 0, 2, 3
-  vector<double> l(3);
-  l << -0.5, 2.0, 0.5;
-  const mode_ranking m = mode_importance(xi_in, l, xi_out);
-  // γ = Σ|λ| / Σ(‖ξ_in‖ + ‖ξ_out‖) = 3 / 12
-  CHECK(m.gamma == doctest::Approx(0.25).epsilon(1e-15));
-  CHECK(m.score(0) == doctest::Approx(0.25 * 5 + 0.5).epsilon(1e-15));
-  CHECK(m.score(1) == doctest::Approx(0.25 * 3 + 2.0).epsilon(1e-15));
-  CHECK(m.score(2) == doctest::Approx(0.25 * 4 + 0.5).epsilon(1e-15));
-  CHECK(m.order == std::vector<index_t>{1, 0, 2});
-  // from a network
-  const net_d net(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step), seed{90});
-  const mode_ranking n = mode_importance(net);
-  CHECK(n.score.size() == 2);
-  CHECK(n.score(n.order[0]) >= n.score(n.order[1]));
-  CHECK(n.score == mode_importance(net.xi_in(), net.lambda(), net.xi_out()).score);
-  const net_d full(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step, true), seed{90});
-  CHECK(refused([&] { mode_importance(full); }) == "full_rank");
-  CHECK(refused([&] { mode_importance(xi_in, vector<double>::Ones(2), xi_out); }) == "lambda");
-  CHECK(refused([&] { mode_importance(xi_in, l, matrix<double>::Zero(2, 3)); }).empty());
-  CHECK(refused([&] { mode_importance(matrix<double>::Zero(2, 3), l, matrix<double>::Zero(2, 3)); }) == "xi_in");
-}
-
 TEST_CASE("mode_snn: spikernn::fit trains it (sequence_model) and the loss falls") {
   // a toy classification: which of two input channels fires more
   mode_snn_params p;
@@ -814,7 +786,7 @@ TEST_CASE("mode_snn: spikernn::fit trains it (sequence_model) and the loss falls
   p.n_inputs = 2;
   p.n_outputs = 2;
   p.p = 2;
-  net_d net(p, seed{100});
+  snn_d net(p, seed{100});
   std::vector<sequence_sample> data;
   for (std::uint64_t k = 0; k < 40; ++k) {
     const int label = int(k % 2);
@@ -834,7 +806,7 @@ TEST_CASE("mode_snn: bad parameters and shapes are refused naming the parameter"
   const auto make = [](auto change) {
     mode_snn_params p = tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step);
     change(p);
-    return [p] { net_d(p, seed{}); };
+    return [p] { snn_d(p, seed{}); };
   };
   CHECK(refused(make([](mode_snn_params& p) { p.n = 0; })) == "n");
   CHECK(refused(make([](mode_snn_params& p) { p.n_inputs = 0; })) == "n_inputs");
@@ -854,11 +826,11 @@ TEST_CASE("mode_snn: bad parameters and shapes are refused naming the parameter"
   CHECK(refused(make([](mode_snn_params& p) { p.leaky.beta = 1.5; })) == "beta");
   CHECK(refused(make([](mode_snn_params& p) { p.leaky.threshold = INFINITY; })) == "threshold");
 
-  net_d net(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step), seed{1});
-  net_d::tape tp;
-  const auto wrong_rows = random_inputs(2, 5, 1, 1);
+  snn_d net(tiny(mode_neuron::lif, mode_filter::single, mode_readout::per_step), seed{1});
+  snn_d::tape tp;
+  const auto wrong_rows = uniform_inputs(2, 5, 1, 1);
   CHECK(refused([&] { net.forward(std::span<const matrix<double>>(wrong_rows), tp); }) == "inputs");
-  std::vector<matrix<double>> ragged = random_inputs(3, 5, 2, 1);
+  std::vector<matrix<double>> ragged = uniform_inputs(3, 5, 2, 1);
   ragged[1] = matrix<double>::Zero(3, 6);
   CHECK(refused([&] { net.forward(std::span<const matrix<double>>(ragged), tp); }) == "inputs");
   CHECK(refused([&] { net.forward(std::span<const matrix<double>>(), tp); }) == "inputs");
@@ -920,10 +892,10 @@ TEST_CASE("mode_snn: input_product::automatic follows the density and gives the 
     const auto events = events_of_density(60, 37, 3, lo, hi, 40);
     std::vector<matrix<double>> dense;
     for (const auto& e : events) dense.push_back(e.dense());
-    net_d net(p, seed{41});
+    snn_d net(p, seed{41});
     net.w_in() *= 5.0;
     net.lambda() *= 20.0;
-    net_d::tape ta, ts, td;
+    snn_d::tape ta, ts, td;
     vector<double> ga, gs, gd;
     run_with(net, events, ta, ga);
     CHECK(ta.events);
@@ -936,7 +908,7 @@ TEST_CASE("mode_snn: input_product::automatic follows the density and gives the 
     run_with(net, events, td, gd);
     CHECK_FALSE(td.event_product);
     // automatic is exactly the path it picked, and within rounding of the other
-    const net_d::tape& same = sparse_expected ? ts : td;
+    const snn_d::tape& same = sparse_expected ? ts : td;
     const vector<double>& g_same = sparse_expected ? gs : gd;
     CHECK(ta.s == same.s);
     CHECK(ta.o == same.o);
@@ -946,7 +918,7 @@ TEST_CASE("mode_snn: input_product::automatic follows the density and gives the 
     CHECK((gs - gd).cwiseAbs().maxCoeff() < 1e-12 * gd.cwiseAbs().maxCoeff());
     // 0/1 matrices: automatic takes events (sparse) or the one GEMM (dense)
     net.set_input_product(input_product::automatic);
-    net_d::tape tm, tmd;
+    snn_d::tape tm, tmd;
     vector<double> gm, gmd;
     run_with(net, dense, tm, gm);
     CHECK(tm.events == sparse_expected);
@@ -971,11 +943,11 @@ TEST_CASE("mode_snn: the event-driven product with analog values and in float ag
       const double u = g.uniform();
       return u < 0.1 ? 0.4 : u < 0.2 ? 1.3 : 0.0;
     }));
-  net_d net(p, seed{51});
+  snn_d net(p, seed{51});
   net.w_in() *= 8.0;
   net.lambda() *= 20.0;
   net.set_input_product(input_product::sparse);
-  net_d::tape ts, td;
+  snn_d::tape ts, td;
   vector<double> gs, gd;
   run_with(net, in, ts, gs);
   CHECK(ts.events);
@@ -1012,18 +984,18 @@ TEST_CASE("mode_snn: a reused tape gives the numbers of a fresh one, across shap
         CAPTURE(to_string(readout));
         mode_snn_params p = tiny(neuron, filter, readout);
         p.n_inputs = 30;
-        net_d net(p, seed{60});
+        snn_d net(p, seed{60});
         net.w_in() *= 10.0;
         net.lambda() *= 20.0;
         const auto big = events_of_density(30, 40, 5, 0.0, 0.6, 61);
         const auto small = events_of_density(30, 25, 2, 0.0, 0.3, 62);
-        net_d::tape reused;
+        snn_d::tape reused;
         vector<double> g;
         run_with(net, big, reused, g);  // larger shapes first
         for (const auto input : {input_product::dense, input_product::sparse, input_product::automatic}) {
           net.set_input_product(input);
           run_with(net, small, reused, g);
-          net_d::tape fresh;
+          snn_d::tape fresh;
           vector<double> gf;
           run_with(net, small, fresh, gf);
           CHECK(reused.s == fresh.s);

@@ -18,7 +18,7 @@ namespace {
 
 using rnn_d = vanilla_rnn<double>;
 
-vanilla_rnn_params tiny_params() { return {.n = 3, .n_inputs = 2, .n_outputs = 2, .delay = 3}; }
+vanilla_rnn_params rnn_tiny_params() { return {.n = 3, .n_inputs = 2, .n_outputs = 2, .delay = 3}; }
 
 /// Recurrence and readout strong enough that tanh leaves its linear range and the recurrence
 /// visibly moves the outputs.
@@ -31,16 +31,16 @@ void strengthen(rnn_d& net) {
 /// A literal transcription of spec A.6 (RNNC) with the A.5 delay, for one trial: row vectors
 /// multiplied on the left of the original's W_ih (in × N) and W_lat (N × N), a FIFO of past
 /// hidden states that starts with `delay` zero vectors, tanh, and the linear readout.
-struct literal_run {
+struct rnn_literal_run {
   std::vector<std::vector<double>> h, o;
 };
 
-literal_run run_literally(const rnn_d& net, const matrix<double>& x) {
+rnn_literal_run run_literally(const rnn_d& net, const matrix<double>& x) {
   const index_t N = net.size(), n_in = net.n_inputs(), n_out = net.n_outputs();
   const std::size_t d = std::size_t(net.delay());
   const matrix<double> weight_ih = net.w_in().transpose(), weight_lat = net.w_rec().transpose();
   std::deque<std::vector<double>> past(d, std::vector<double>(std::size_t(N), 0.0));
-  literal_run run;
+  rnn_literal_run run;
   for (index_t t = 0; t < x.cols(); ++t) {
     const std::vector<double> h_del = past[past.size() - d];
     std::vector<double> h(std::size_t(N), 0.0);
@@ -65,7 +65,7 @@ literal_run run_literally(const rnn_d& net, const matrix<double>& x) {
 /// The largest difference between the tape and the literal run, relative to the value or, for
 /// values below `floor`, to the floor.
 template <class Tape>
-double max_rel_difference(const Tape& tp, const literal_run& ref, index_t B, index_t b, double floor = 1e-3) {
+double rnn_max_rel_difference(const Tape& tp, const rnn_literal_run& ref, index_t B, index_t b, double floor = 1e-3) {
   double worst = 0;
   const auto cmp = [&](double got, double want) {
     worst = std::max(worst, std::abs(got - want) / std::max(std::abs(want), floor));
@@ -141,7 +141,7 @@ TEST_CASE("vanilla_rnn: every tensor is initialised U of plus or minus one over 
 TEST_CASE("vanilla_rnn: the forward pass is a literal transcription of spec A.6 with the delay of A.5") {
   for (int d : {1, 2, 3}) {
     CAPTURE(d);
-    vanilla_rnn_params p = tiny_params();
+    vanilla_rnn_params p = rnn_tiny_params();
     p.delay = d;
     rnn_d net(p, seed{5});
     strengthen(net);
@@ -152,29 +152,29 @@ TEST_CASE("vanilla_rnn: the forward pass is a literal transcription of spec A.6 
     CHECK(tp.o.cols() == 20);
     for (index_t b = 0; b < 2; ++b) {
       CAPTURE(b);
-      const literal_run ref = run_literally(net, inputs[std::size_t(b)]);
-      CHECK(max_rel_difference(tp, ref, 2, b) < 1e-12);
+      const rnn_literal_run ref = run_literally(net, inputs[std::size_t(b)]);
+      CHECK(rnn_max_rel_difference(tp, ref, 2, b) < 1e-12);
       const auto o_b = time_major_trial(tp.o, 2, b);  // n_out × T view of trial b, as for GLIFR
       CHECK(o_b(1, 7) == doctest::Approx(ref.o[7][1]).epsilon(1e-13));
     }
     CHECK(tp.h.cwiseAbs().maxCoeff() > 0.8);  // tanh well out of its linear range
   }
   // float32 (PyTorch's type) reproduces the double transcription to about 1e-6 relative
-  rnn_d net(tiny_params(), seed{5});
+  rnn_d net(rnn_tiny_params(), seed{5});
   strengthen(net);
-  vanilla_rnn<float> nf(tiny_params(), seed{5});
+  vanilla_rnn<float> nf(rnn_tiny_params(), seed{5});
   nf.parameters() = net.parameters().cast<float>();
   net.parameters() = nf.parameters().cast<double>();
   const auto inputs = random_inputs(2, 10, 2, 6);
   vanilla_rnn<float>::tape tf;
   nf.forward(std::span<const matrix<double>>(inputs), tf);
-  for (index_t b = 0; b < 2; ++b) CHECK(max_rel_difference(tf, run_literally(net, inputs[std::size_t(b)]), 2, b, 0.1) < 2e-6);
+  for (index_t b = 0; b < 2; ++b) CHECK(rnn_max_rel_difference(tf, run_literally(net, inputs[std::size_t(b)]), 2, b, 0.1) < 2e-6);
 }
 
 TEST_CASE("vanilla_rnn: the recurrence sees the state delay steps back and zero history before") {
   for (int d : {1, 2, 4}) {
     CAPTURE(d);
-    vanilla_rnn_params p = tiny_params();
+    vanilla_rnn_params p = rnn_tiny_params();
     p.delay = d;
     rnn_d net(p, seed{8});
     strengthen(net);
@@ -195,7 +195,7 @@ TEST_CASE("vanilla_rnn: the recurrence sees the state delay steps back and zero 
 }
 
 TEST_CASE("vanilla_rnn: a batch gives each trial the result it has alone") {
-  rnn_d net(tiny_params(), seed{10});
+  rnn_d net(rnn_tiny_params(), seed{10});
   strengthen(net);
   const auto inputs = random_inputs(2, 12, 3, 11);
   rnn_d::tape all, one;

@@ -10,7 +10,7 @@ using namespace spikernn;
 
 namespace {
 /// The parameter validate() names, or "" when it accepts.
-std::string refused(const lif_params& p) {
+std::string refusal_of(const lif_params& p) {
   try {
     p.validate();
   } catch (const invalid_parameter& e) {
@@ -39,7 +39,7 @@ TEST_CASE("lif_params: defaults are the constants of spec §4.2 - §4.3") {
   CHECK(p.step() == 5e-5);
   // 100 steps of 0.05 ms are one 5 ms rate-model step
   CHECK(p.steps_per_column * p.step() == doctest::Approx(0.005).epsilon(1e-12));
-  CHECK(refused(p) == "");
+  CHECK(refusal_of(p) == "");
 }
 
 TEST_CASE("lif_params: step() is dt times the downsampling factor") {
@@ -55,7 +55,7 @@ TEST_CASE("lif_params: validate refuses bad values naming the parameter") {
   const auto with = [](auto&& change) {
     lif_params p;
     change(p);
-    return refused(p);
+    return refusal_of(p);
   };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
@@ -88,7 +88,7 @@ TEST_CASE("lif_params: boundary values that are legal are accepted") {
   p.noise_mv = 0;      // deterministic membrane
   p.v_init_lo = p.v_init_hi = -50;  // a fixed initial voltage
   p.downsample = 3;
-  CHECK(refused(p) == "");
+  CHECK(refusal_of(p) == "");
 }
 
 TEST_CASE("lif_membrane: leaky integration toward the current unless refractory - then the noise") {

@@ -26,17 +26,9 @@ using namespace spikernn;
 namespace fs = std::filesystem;
 
 namespace {
+using spikernn::testing::scratch_dir;
+using spikernn::testing::slurp;
 /// A fresh folder for one test's files, removed afterwards.
-struct scratch_dir {
-  fs::path path;
-  explicit scratch_dir(const std::string& name)
-      : path(fs::temp_directory_path() / ("spikernn_engine_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~scratch_dir() { fs::remove_all(path); }
-};
-
 /// Requests an interrupt once `at` steps are done, as Ctrl-C would.
 struct interrupt_at {
   long at;
@@ -65,10 +57,6 @@ std::vector<sequence_sample> sine_pair() {
   return data;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 void spit(const fs::path& p, const std::string& s) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f << s;
@@ -76,7 +64,7 @@ void spit(const fs::path& p, const std::string& s) {
 }  // namespace
 
 TEST_CASE("engine: a rate RNN interrupted and resumed trains to the same bits as one never stopped") {
-  scratch_dir dir("rate");
+  scratch_dir dir("engine_rate");
   const go_nogo task({.T = 60, .stim_on = 10, .stim_dur = 10});
   const rate_rnn_params p{.n = 24, .n_inputs = 1};
   const stop_rule stop{.eval_every = 40, .eval_trials = 10};
@@ -119,7 +107,7 @@ TEST_CASE("engine: a rate RNN interrupted and resumed trains to the same bits as
 }
 
 TEST_CASE("engine: GLIFR resumed from a checkpoint written mid-epoch equals the uninterrupted run") {
-  scratch_dir dir("glifr");
+  scratch_dir dir("engine_glifr");
   const auto data = sine_pair();
   glifr_network_params p;
   p.n = 10;
@@ -149,7 +137,7 @@ TEST_CASE("engine: GLIFR resumed from a checkpoint written mid-epoch equals the 
 }
 
 TEST_CASE("engine: a spiking mode RNN with clipping resumes to the same bits") {
-  scratch_dir dir("smnn");
+  scratch_dir dir("engine_smnn");
   mode_snn_params p;
   p.n = 16;
   p.n_inputs = 6;
@@ -218,7 +206,7 @@ TEST_CASE("engine: hooks stop the run, set the learning rate and clip the gradie
 }
 
 TEST_CASE("engine: a damaged, cut or foreign checkpoint is refused naming the file") {
-  scratch_dir dir("bad");
+  scratch_dir dir("engine_bad");
   const auto data = sine_pair();
   glifr_network_params p;
   p.n = 8;

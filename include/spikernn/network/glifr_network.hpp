@@ -15,7 +15,7 @@
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
 #include "spikernn/neuron/glifr.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -179,9 +179,9 @@ class glifr_network {
   // Orientation follows rate_rnn (postsynaptic rows): I_syn = w_in·x + w_rec·f_del, so w_in and
   // w_rec are the transposes of the original's weight_iv (in × N) and weight_lat (N × N, rows
   // presynaptic). ASC blocks are J × N (row j = ASC j), as the original's (J, 1, N).
-  vector<S>& parameters() { return theta_; }
-  const vector<S>& parameters() const { return theta_; }
-  const param_layout& layout() const { return layout_; }
+  vector<S>& parameters() { return params_.values(); }
+  const vector<S>& parameters() const { return params_.values(); }
+  const param_layout& layout() const { return params_.layout(); }
 
   Eigen::Map<matrix<S>> w_in() { return block(0, p_.n, p_.n_inputs); }
   Eigen::Map<const matrix<S>> w_in() const { return block(0, p_.n, p_.n_inputs); }
@@ -294,12 +294,12 @@ class glifr_network {
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n, J = p_.n_asc, d = p_.delay;
     require(d_o.rows() == p_.n_outputs && d_o.cols() == T * B, "d_o", "n_out × (T·B) output gradients");
-    require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
+    require(grad.size() == params_.size(), "grad", "the parameter vector's size");
     const S dtt = tp.c.dt_over_tau, r_m = tp.c.r_m, i0 = tp.c.i0, v_reset = tp.c.v_reset, gain = tp.c.gain;
     // Frozen intrinsic blocks (Hom, FHet, …) need no sums at all.
-    const bool learn_th = layout_[4].trainable, learn_km = layout_[5].trainable;
-    const bool learn_kj = J > 0 && layout_[6].trainable, learn_rj = J > 0 && layout_[7].trainable,
-               learn_aj = J > 0 && layout_[8].trainable;
+    const bool learn_th = params_[4].trainable, learn_km = params_[5].trainable;
+    const bool learn_kj = J > 0 && params_[6].trainable, learn_rj = J > 0 && params_[7].trainable,
+               learn_aj = J > 0 && params_[8].trainable;
     tp.g_thresh.setZero(N);
     tp.g_k_m.setZero(N);
     for (std::size_t j = 0; j < std::size_t(J); ++j) {
@@ -365,16 +365,16 @@ class glifr_network {
 
     // Weights, each as one product over all steps: δI_syn = δV.
     const index_t cols = T * B;
-    if (layout_[0].trainable) block_of(grad, 0, N, p_.n_inputs).noalias() += tp.d_v * tp.x.transpose();
-    if (layout_[1].trainable && T > d) {
+    if (params_[0].trainable) block_of(grad, 0, N, p_.n_inputs).noalias() += tp.d_v * tp.x.transpose();
+    if (params_[1].trainable && T > d) {
       const index_t late = (T - d) * B;
       block_of(grad, 1, N, N).noalias() += tp.d_v.rightCols(late) * tp.f.leftCols(late).transpose();
     }
-    if (layout_[2].trainable) block_of(grad, 2, p_.n_outputs, N).noalias() += d_o * tp.f.leftCols(cols).transpose();
-    if (layout_[3].trainable) block_of(grad, 3, p_.n_outputs, 1) += d_o.rowwise().sum();
+    if (params_[2].trainable) block_of(grad, 2, p_.n_outputs, N).noalias() += d_o * tp.f.leftCols(cols).transpose();
+    if (params_[3].trainable) block_of(grad, 3, p_.n_outputs, 1) += d_o.rowwise().sum();
     // Intrinsic blocks, through the transforms of A.2.
-    if (layout_[4].trainable) block_of(grad, 4, N, 1).array() += tp.g_thresh;
-    if (layout_[5].trainable)
+    if (params_[4].trainable) block_of(grad, 4, N, 1).array() += tp.g_thresh;
+    if (params_[5].trainable)
       block_of(grad, 5, N, 1).array() +=
           tp.g_k_m * tp.k_m_dt.unaryExpr([](S k) { return glifr_decay_factor_slope(k); });
     for (index_t j = 0; j < J; ++j) {
@@ -390,29 +390,26 @@ class glifr_network {
   }
 
  private:
-  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) {
-    return {theta_.data() + layout_[k].offset, rows, cols};
-  }
+  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) { return params_.block(k, rows, cols); }
   Eigen::Map<const matrix<S>> block(std::size_t k, index_t rows, index_t cols) const {
-    return {theta_.data() + layout_[k].offset, rows, cols};
+    return params_.block(k, rows, cols);
   }
   Eigen::Map<matrix<S>> block_of(vector<S>& v, std::size_t k, index_t rows, index_t cols) const {
-    return {v.data() + layout_[k].offset, rows, cols};
+    return params_.block_of(v, k, rows, cols);
   }
 
   void allocate() {
     const index_t n = p_.n, in = p_.n_inputs, out = p_.n_outputs, j = p_.n_asc;
     const glifr_learn& l = p_.learn;
-    const index_t sizes[] = {n * in, n * n, out * n, out, n, n, j * n, j * n, j * n};
-    const char* names[] = {"w_in", "w_rec", "w_out", "b_out", "thresh", "trans_k_m", "trans_k_j", "trans_r_j", "a_j"};
-    const bool trained[] = {true, true, true, true, l.thresh, l.k_m, l.k_j, l.r_j, l.a_j};
-    layout_.clear();
-    index_t offset = 0;
-    for (int k = 0; k < 9; ++k) {
-      layout_.push_back({names[k], offset, sizes[k], trained[k] && sizes[k] > 0});
-      offset += sizes[k];
-    }
-    theta_ = vector<S>::Zero(offset);
+    params_.allocate({{"w_in", n * in},
+                      {"w_rec", n * n},
+                      {"w_out", out * n},
+                      {"b_out", out},
+                      {"thresh", n, l.thresh},
+                      {"trans_k_m", n, l.k_m},
+                      {"trans_k_j", j * n, l.k_j},
+                      {"trans_r_j", j * n, l.r_j},
+                      {"a_j", j * n, l.a_j}});
   }
 
   /// The per-unit values of each after-spike current as arrays of N, and the thresholds.
@@ -454,8 +451,7 @@ class glifr_network {
   }
 
   glifr_network_params p_;
-  vector<S> theta_;
-  param_layout layout_;
+  param_store<S> params_;
   array<S> keep_;
 };
 

@@ -11,7 +11,7 @@
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <cmath>
 #include <span>
@@ -98,9 +98,9 @@ class lstm {
   // w_in and w_rec are PyTorch's weight_ih (4N × in) and weight_hh (4N × N) as they are (rows
   // are gates i, f, g, o of unit 0..N−1 in turn); b_ih and b_hh its bias_ih and bias_hh. The
   // first four blocks are named as glifr_network's.
-  vector<S>& parameters() { return theta_; }
-  const vector<S>& parameters() const { return theta_; }
-  const param_layout& layout() const { return layout_; }
+  vector<S>& parameters() { return params_.values(); }
+  const vector<S>& parameters() const { return params_.values(); }
+  const param_layout& layout() const { return params_.layout(); }
 
   Eigen::Map<matrix<S>> w_in() { return block(0, 4 * p_.n, p_.n_inputs); }
   Eigen::Map<const matrix<S>> w_in() const { return block(0, 4 * p_.n, p_.n_inputs); }
@@ -170,7 +170,7 @@ class lstm {
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n;
     require(d_o.rows() == p_.n_outputs && d_o.cols() == T * B, "d_o", "n_out × (T·B) output gradients");
-    require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
+    require(grad.size() == params_.size(), "grad", "the parameter vector's size");
     // From the last step back, with δG(t + 1) (gate pre-activations) and δc(t + 1) known:
     //   δh(t) = W_outᵀ δy(t) + W_recᵀ δG(t + 1)
     //   δc(t) = δh(t) ⊙ o ⊙ (1 − tanh²c) + δc(t + 1) ⊙ f(t + 1)
@@ -215,27 +215,22 @@ class lstm {
     return (S(1) + (-a).exp()).inverse();
   }
 
-  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) {
-    return {theta_.data() + layout_[k].offset, rows, cols};
-  }
+  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) { return params_.block(k, rows, cols); }
   Eigen::Map<const matrix<S>> block(std::size_t k, index_t rows, index_t cols) const {
-    return {theta_.data() + layout_[k].offset, rows, cols};
+    return params_.block(k, rows, cols);
   }
   Eigen::Map<matrix<S>> block_of(vector<S>& v, std::size_t k, index_t rows, index_t cols) const {
-    return {v.data() + layout_[k].offset, rows, cols};
+    return params_.block_of(v, k, rows, cols);
   }
 
   void allocate() {
     const index_t n = p_.n, in = p_.n_inputs, out = p_.n_outputs;
-    const index_t sizes[] = {4 * n * in, 4 * n * n, out * n, out, 4 * n, 4 * n};
-    const char* names[] = {"w_in", "w_rec", "w_out", "b_out", "b_ih", "b_hh"};
-    layout_.clear();
-    index_t offset = 0;
-    for (int k = 0; k < 6; ++k) {
-      layout_.push_back({names[k], offset, sizes[k], true});
-      offset += sizes[k];
-    }
-    theta_ = vector<S>::Zero(offset);
+    params_.allocate({{"w_in", 4 * n * in},
+                      {"w_rec", 4 * n * n},
+                      {"w_out", out * n},
+                      {"b_out", out},
+                      {"b_ih", 4 * n},
+                      {"b_hh", 4 * n}});
   }
 
   void resize_tape(tape& tp, index_t T, index_t B) const {
@@ -255,8 +250,7 @@ class lstm {
   }
 
   lstm_params p_;
-  vector<S> theta_;
-  param_layout layout_;
+  param_store<S> params_;
 };
 
 }  // namespace spikernn

@@ -34,7 +34,9 @@
 #include "spikernn/core/types.hpp"
 #include "spikernn/neuron/surrogate.hpp"
 #include "spikernn/core/records.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
+#include "spikernn/network/event_product.hpp"
+#include "spikernn/network/mode_snn_params.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -58,308 +60,6 @@
 #endif
 
 namespace spikernn {
-
-/// The neuron of a mode network.
-enum class mode_neuron {
-  lif,    ///< SMNN-Oct23's hand-written LIF (B.3): the default
-  leaky,  ///< snnTorch Leaky (B.2), non-init_hidden path
-};
-/// How spikes become the rates r the recurrence and the readout see (B.3 step 3).
-enum class mode_filter {
-  single,        ///< r ← ld·r + dt/τ_d·s
-  double_mnist,  ///< h ← lr·h + dt/(τ_d·τ_r)·s; r ← ld·r + dt·h   (Figure/mnist_model.py)
-  double_mante,  ///< h ← lr·h + s; r ← ld·r + (1 − ld)·h          (Figure/mante_model.py)
-};
-/// Where the outputs come from.
-enum class mode_readout {
-  max_over_time,  ///< MNIST: rm = max over steps of r per neuron and trial, y = W_out·rm (last step only)
-  per_step,       ///< mante: y(t) = W_out·r(t) at every step
-};
-/// snnTorch Leaky's reset_mechanism.
-enum class leaky_reset { subtract, zero };
-/// How the input current W_in·x of every step is computed.
-enum class input_product {
-  sparse,     ///< event-driven: sums of the W_in columns of the non-zero inputs (sparse spike trains)
-  dense,      ///< GEMM: over all steps for matrices, step by step for spike events
-  automatic,  ///< sparse when at most auto_event_density of the batch's inputs are non-zero, else dense
-};
-/// input_product::automatic's threshold: the fraction of non-zero inputs (over all channels,
-/// steps and trials of a batch) up to which the event-driven product is used. Measured with
-/// bench_smnn (N = 100, B = 256, T = 50, 784 inputs, one thread): the event-driven step and the
-/// GEMM step cost about the same at a density of 0.5 (0.1: 20 ms against 50 ms per forward and
-/// backward; 0.3: 38 against 55; 0.5: 60 against 63).
-inline constexpr double auto_event_density = 0.5;
-
-constexpr std::string_view to_string(mode_neuron v) { return v == mode_neuron::lif ? "lif" : "leaky"; }
-constexpr std::string_view to_string(mode_filter v) {
-  return v == mode_filter::single ? "single" : v == mode_filter::double_mnist ? "double_mnist" : "double_mante";
-}
-constexpr std::string_view to_string(mode_readout v) {
-  return v == mode_readout::max_over_time ? "max_over_time" : "per_step";
-}
-
-/// snnTorch Leaky's settings (B.2); the defaults are SMNN-May23's MNIST neuron.
-struct leaky_params {
-  double beta = 0.9;       ///< membrane decay per step, in [0, 1] (snnTorch clamps; we refuse)
-  double threshold = 0.1;  ///< spike when mem > threshold
-  leaky_reset reset = leaky_reset::subtract;
-
-  void validate() const {
-    require(beta >= 0 && beta <= 1, "beta", "a decay factor in [0, 1]");
-    require(std::isfinite(threshold), "threshold", "a finite threshold");
-  }
-};
-
-struct mode_snn_params {
-  int n = 100;             ///< spiking neurons N (hidden_shape)
-  int n_inputs = 784;      ///< input channels
-  int n_outputs = 10;      ///< readout outputs
-  int p = 3;               ///< modes P (rank of W_r); ignored with full_rank
-  bool full_rank = false;  ///< train an N × N W_rec instead of the modes
-  mode_neuron neuron = mode_neuron::lif;
-  mode_filter filter = mode_filter::double_mnist;  ///< the figures' MNIST models use 'double'
-  mode_readout readout = mode_readout::max_over_time;
-  /// The same numbers up to rounding; speed only: sparse while few inputs are non-zero per step
-  /// (rate-coded MNIST: 13%), dense for analog or denser inputs; automatic (the default) decides
-  /// per batch from the measured density (auto_event_density).
-  input_product input = input_product::automatic;
-  // B.3 constants (times in seconds)
-  double dt = 2e-3;
-  double v_thr = 1.0;        ///< lif threshold (leaky has its own)
-  double tau_s = 10e-3;      ///< synaptic current
-  double tau_m = 20e-3;      ///< membrane
-  double tau_d = 30e-3;      ///< rate filter decay
-  double tau_r = 2e-3;       ///< rate filter rise (double filters)
-  int refractory_steps = 5;  ///< t_ref = refractory_steps·dt
-  leaky_params leaky = {};
-  /// Tests only: spikes are Surrogate::smooth(u − threshold) instead of the step, so the whole
-  /// forward pass is differentiable and backward() is its exact gradient.
-  bool smooth_spikes = false;
-
-  /// MNIST as in Figure/mnist_model.py with fig2's filter (these are the defaults).
-  static mode_snn_params mnist() { return {}; }
-  /// The context-dependent task as in Figure/mante_model.py: 4 inputs, 1 output per step.
-  static mode_snn_params mante() {
-    mode_snn_params q;
-    q.n_inputs = 4;
-    q.n_outputs = 1;
-    q.filter = mode_filter::double_mante;
-    q.readout = mode_readout::per_step;
-    q.input = input_product::dense;
-    return q;
-  }
-
-  void validate() const {
-    require(n > 0, "n", "at least one neuron");
-    require(n_inputs > 0, "n_inputs", "at least one input channel");
-    require(n_outputs > 0, "n_outputs", "at least one output");
-    require(full_rank || p > 0, "p", "at least one mode (or full_rank)");
-    require(dt > 0 && std::isfinite(dt), "dt", "a positive step in seconds");
-    require(std::isfinite(v_thr), "v_thr", "a finite threshold");
-    require(tau_s > 0, "tau_s", "a positive synaptic time constant");
-    require(tau_m > 0, "tau_m", "a positive membrane time constant");
-    require(tau_d > 0, "tau_d", "a positive decay time constant");
-    require(tau_r > 0, "tau_r", "a positive rise time constant");
-    require(refractory_steps >= 0, "refractory_steps", "a non-negative number of steps");
-    leaky.validate();
-  }
-};
-
-/// The per-step factors of one pass (exponential-Euler decays e^{−dt/τ} and the filter gains).
-template <class S>
-struct mode_snn_constants {
-  S ls, lm, ld, lr;  ///< decays of I, u, r and h
-  S cs;              ///< single filter: gain of s into r
-  S ch, cr;          ///< double filters: gain of s into h, of h into r
-  S v_thr;           ///< spike threshold of the neuron in use
-  S beta;            ///< leaky decay
-  S ref;             ///< refractory period in steps
-  S t_last0;         ///< t_last at the start (−1 s) in steps
-
-  static mode_snn_constants from(const mode_snn_params& p) {
-    mode_snn_constants c{};
-    c.ls = S(std::exp(-p.dt / p.tau_s));
-    c.lm = S(std::exp(-p.dt / p.tau_m));
-    const double ld = std::exp(-p.dt / p.tau_d);
-    c.ld = S(ld);
-    c.lr = S(std::exp(-p.dt / p.tau_r));
-    c.cs = S(p.dt / p.tau_d);
-    c.ch = p.filter == mode_filter::double_mante ? S(1) : S(p.dt / p.tau_d / p.tau_r);
-    c.cr = p.filter == mode_filter::double_mante ? S(1 - ld) : S(p.dt);
-    c.v_thr = p.neuron == mode_neuron::lif ? S(p.v_thr) : S(p.leaky.threshold);
-    c.beta = S(p.leaky.beta);
-    c.ref = S(p.refractory_steps);
-    c.t_last0 = S(-1.0 / p.dt);
-    return c;
-  }
-};
-
-namespace detail {
-/// Rows per SIMD vector (64 bytes: one AVX-512 register, two AVX ones). The event-driven
-/// kernels pad W_in and its gradient to a multiple of this (N = 100 floats → 112) and keep up
-/// to 8 vectors (512 bytes) of a column in registers while the events stream past.
-template <class S>
-inline constexpr index_t event_lane = index_t(64 / sizeof(S));
-/// Rows per block of the event-driven input product (8 vectors).
-template <class S>
-inline constexpr index_t event_block = 8 * event_lane<S>;
-/// The padded row count of an n-row matrix for the event kernels.
-template <class S>
-constexpr index_t event_rows(index_t n) {
-  return (n + event_lane<S> - 1) / event_lane<S> * event_lane<S>;
-}
-
-/// Calls f(std::integral_constant<int, V>{}, r0) for row blocks of V ≤ 8 vectors covering np
-/// rows (np a multiple of event_lane).
-template <class S, class F>
-void for_event_blocks(index_t np, F&& f) {
-  constexpr index_t L = event_lane<S>;
-  for (index_t r0 = 0; r0 < np; r0 += 8 * L) {
-    switch (std::min<index_t>(8, (np - r0) / L)) {
-      case 1:
-        f(std::integral_constant<int, 1>{}, r0);
-        break;
-      case 2:
-        f(std::integral_constant<int, 2>{}, r0);
-        break;
-      case 3:
-        f(std::integral_constant<int, 3>{}, r0);
-        break;
-      case 4:
-        f(std::integral_constant<int, 4>{}, r0);
-        break;
-      case 5:
-        f(std::integral_constant<int, 5>{}, r0);
-        break;
-      case 6:
-        f(std::integral_constant<int, 6>{}, r0);
-        break;
-      case 7:
-        f(std::integral_constant<int, 7>{}, r0);
-        break;
-      default:
-        f(std::integral_constant<int, 8>{}, r0);
-        break;
-    }
-  }
-}
-
-/// The events of a batch (CSR: column c's events are k = start[c] … start[c + 1] − 1, input
-/// index[k], value value[k]) regrouped for the event-driven kernels: the columns are cut into
-/// groups of `group` (≤ 2¹⁶) consecutive columns, and each group's events are sorted by input
-/// (a counting sort, stable: within an input, in column order), for event_gradient.
-template <class S>
-struct event_groups {
-  index_t group = 0, n_in = 0, cols = 0;
-  bool unit = false;                ///< every value is 1: val is empty, products are skipped
-  std::vector<std::int32_t> start;  ///< group q, input j: events start[q·(n_in + 1) + j] … (absolute)
-  std::vector<std::uint16_t> col;   ///< the event's column within its group
-  std::vector<S> val;               ///< its value (empty when unit)
-  std::vector<std::int32_t> next;   ///< scratch of the sort, n_in
-  vector<S> scratch;                ///< np × group: one group's columns with padded rows
-
-  index_t groups() const { return group > 0 ? (cols + group - 1) / group : 0; }
-
-  void build(const std::vector<std::int32_t>& cstart, const std::vector<std::int32_t>& index,
-             const std::vector<S>& value, index_t n_cols, index_t n_inputs, index_t group_cols, bool unit_values) {
-    group = std::clamp<index_t>(group_cols, 1, 65536);
-    n_in = n_inputs;
-    cols = n_cols;
-    unit = unit_values;
-    const index_t G = groups(), stride = n_in + 1;
-    const std::size_t total = std::size_t(cstart[std::size_t(cols)]);
-    start.resize(std::size_t(G * stride));
-    col.resize(total);
-    val.resize(unit ? 0 : total);
-    next.resize(std::size_t(n_in));
-    for (index_t q = 0; q < G; ++q) {
-      const index_t c0 = q * group, g = std::min(group, cols - c0);
-      const std::int32_t k0 = cstart[std::size_t(c0)], k1 = cstart[std::size_t(c0 + g)];
-      std::int32_t* const st = start.data() + q * stride;
-      std::int32_t* const nx = next.data();
-      std::fill(nx, nx + n_in, 0);
-      for (std::int32_t k = k0; k < k1; ++k) ++nx[index[std::size_t(k)]];
-      std::int32_t at = k0;
-      for (index_t j = 0; j < n_in; ++j) {
-        st[j] = at;
-        at += nx[j];
-        nx[j] = st[j];
-      }
-      st[n_in] = at;
-      for (index_t c = 0; c < g; ++c) {
-        const std::int32_t e0 = cstart[std::size_t(c0 + c)], e1 = cstart[std::size_t(c0 + c + 1)];
-        for (std::int32_t k = e0; k < e1; ++k) {
-          const std::size_t to = std::size_t(nx[index[std::size_t(k)]]++);
-          col[to] = std::uint16_t(c);
-          if (!unit) val[to] = value[std::size_t(k)];
-        }
-      }
-    }
-  }
-};
-
-/// out(:, c) = Σ_k value[k]·W(:, index[k]) over the events k of column c, for every column;
-/// `wp` is W with its rows padded with zeros to event_rows(n), out has n rows. Each column's sum
-/// forms in registers (up to 8 vectors) while its events stream past. (Adding each input's
-/// column of W into the columns of a group, the order of event_gradient, was measured slower:
-/// 7 stores per event instead of 7 loads.) `unit`: every value is 1 (spike events).
-template <class S>
-void event_product(const matrix<S>& wp, const std::vector<std::int32_t>& start, const std::vector<std::int32_t>& index,
-                   const std::vector<S>& value, matrix<S>& out, bool unit) {
-  const index_t np = wp.rows(), n = out.rows(), cols = out.cols();
-  for_event_blocks<S>(np, [&](auto v, index_t r0) {
-    constexpr index_t R = decltype(v)::value * event_lane<S>;
-    using block_t = Eigen::Array<S, R, 1>;
-    const index_t m = std::min(R, n - r0);
-    const std::int32_t* const idx = index.data();
-    for (index_t c = 0; c < cols; ++c) {
-      const std::int32_t k0 = start[std::size_t(c)], k1 = start[std::size_t(c + 1)];
-      block_t acc = block_t::Zero();
-      if (unit)
-        for (std::int32_t k = k0; k < k1; ++k) acc += Eigen::Map<const block_t>(wp.data() + idx[k] * np + r0);
-      else
-        for (std::int32_t k = k0; k < k1; ++k)
-          acc += value[std::size_t(k)] * Eigen::Map<const block_t>(wp.data() + idx[k] * np + r0);
-      out.col(c).segment(r0, m) = acc.head(m).matrix();
-    }
-  });
-}
-
-/// gp(:, index[k]) += value[k]·d(:, c) over the events k of every column c (the transpose of
-/// event_product); gp has d's rows padded as wp. Group by group: the group's columns of d are
-/// copied to a padded scratch (in L1), each input's sum over its events forms in registers, and
-/// gp's column is read and written once per input and group instead of once per event.
-template <class S>
-void event_gradient(const matrix<S>& d, event_groups<S>& ev, matrix<S>& gp) {
-  const index_t np = gp.rows(), n = d.rows(), n_in = ev.n_in, stride = n_in + 1;
-  ev.scratch.resize(np * ev.group);
-  for (index_t q = 0; q < ev.groups(); ++q) {
-    const index_t c0 = q * ev.group, g = std::min(ev.group, ev.cols - c0);
-    const std::int32_t* const st = ev.start.data() + q * stride;
-    if (st[0] == st[n_in]) continue;
-    Eigen::Map<matrix<S>> dp(ev.scratch.data(), np, g);
-    dp.topRows(n) = d.middleCols(c0, g);
-    if (np > n) dp.bottomRows(np - n).setZero();
-    for_event_blocks<S>(np, [&](auto v, index_t r0) {
-      constexpr index_t R = decltype(v)::value * event_lane<S>;
-      using block_t = Eigen::Array<S, R, 1>;
-      for (index_t j = 0; j < n_in; ++j) {
-        const std::int32_t e0 = st[j], e1 = st[j + 1];
-        if (e0 == e1) continue;
-        block_t acc = block_t::Zero();
-        if (ev.unit)
-          for (std::int32_t e = e0; e < e1; ++e)
-            acc += Eigen::Map<const block_t>(dp.data() + index_t(ev.col[std::size_t(e)]) * np + r0);
-        else
-          for (std::int32_t e = e0; e < e1; ++e)
-            acc += ev.val[std::size_t(e)] *
-                   Eigen::Map<const block_t>(dp.data() + index_t(ev.col[std::size_t(e)]) * np + r0);
-        Eigen::Map<block_t>(gp.data() + j * np + r0) += acc;
-      }
-    });
-  }
-}
-}  // namespace detail
 
 template <real_scalar S = float, surrogate_function Surrogate = fast_sigmoid>
 class mode_snn {
@@ -449,16 +149,16 @@ class mode_snn {
   // ---- parameters: one flat vector, named blocks ---------------------------------------------
   // Orientation: postsynaptic rows, as the original (Win is hidden × input, pin/pout hidden × P,
   // l has P entries, Wout output × hidden). Blocks absent in a mode have size 0 and are frozen.
-  vector<S>& parameters() { return theta_; }
-  const vector<S>& parameters() const { return theta_; }
-  const param_layout& layout() const { return layout_; }
+  vector<S>& parameters() { return params_.values(); }
+  const vector<S>& parameters() const { return params_.values(); }
+  const param_layout& layout() const { return params_.layout(); }
 
   Eigen::Map<matrix<S>> w_in() { return block(0, p_.n, p_.n_inputs); }
   Eigen::Map<const matrix<S>> w_in() const { return block(0, p_.n, p_.n_inputs); }
   Eigen::Map<matrix<S>> xi_in() { return block(1, p_.n, modes()); }
   Eigen::Map<const matrix<S>> xi_in() const { return block(1, p_.n, modes()); }
-  Eigen::Map<vector<S>> lambda() { return {theta_.data() + layout_[2].offset, modes()}; }
-  Eigen::Map<const vector<S>> lambda() const { return {theta_.data() + layout_[2].offset, modes()}; }
+  Eigen::Map<vector<S>> lambda() { return params_.segment(2); }
+  Eigen::Map<const vector<S>> lambda() const { return params_.segment(2); }
   Eigen::Map<matrix<S>> xi_out() { return block(3, p_.n, modes()); }
   Eigen::Map<const matrix<S>> xi_out() const { return block(3, p_.n, modes()); }
   Eigen::Map<matrix<S>> w_out() { return block(4, p_.n_outputs, p_.n); }
@@ -616,7 +316,7 @@ class mode_snn {
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n, P = modes();
     if (!(d_o.rows() == p_.n_outputs && d_o.cols() == T * B)) require(false, "d_o", "n_out × (T·B) output gradients");
-    if (!(grad.size() == theta_.size())) require(false, "grad", "the parameter vector's size");
+    if (!(grad.size() == params_.size())) require(false, "grad", "the parameter vector's size");
     const mode_snn_constants<S> k = constants();
     const bool lif = p_.neuron == mode_neuron::lif, single = p_.filter == mode_filter::single;
     const bool max_read = p_.readout == mode_readout::max_over_time;
@@ -779,7 +479,7 @@ class mode_snn {
           }
         }
         block_of(grad, 1, N, P).noalias() += tp.g_xi_in * lambda().asDiagonal();
-        grad.segment(layout_[2].offset, P) +=
+        grad.segment(params_[2].offset, P) +=
             (tp.d_z.rightCols(late).array() * tp.z.rightCols(late).array()).rowwise().sum().matrix();
         block_of(grad, 3, N, P).noalias() += tp.g_xi_out * lambda().asDiagonal();
       }
@@ -1072,27 +772,23 @@ class mode_snn {
     }
   }
 
-  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) {
-    return {theta_.data() + layout_[k].offset, rows, cols};
-  }
+  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) { return params_.block(k, rows, cols); }
   Eigen::Map<const matrix<S>> block(std::size_t k, index_t rows, index_t cols) const {
-    return {theta_.data() + layout_[k].offset, rows, cols};
+    return params_.block(k, rows, cols);
   }
   Eigen::Map<matrix<S>> block_of(vector<S>& v, std::size_t k, index_t rows, index_t cols) const {
-    return {v.data() + layout_[k].offset, rows, cols};
+    return params_.block_of(v, k, rows, cols);
   }
 
   void allocate() {
     const index_t n = p_.n, in = p_.n_inputs, out = p_.n_outputs, P = modes(), nr = rec_n();
-    const index_t sizes[] = {n * in, n * P, P, n * P, out * n, nr * nr};
-    const char* names[] = {"w_in", "xi_in", "lambda", "xi_out", "w_out", "w_rec"};
-    layout_.clear();
-    index_t offset = 0;
-    for (int b = 0; b < 6; ++b) {
-      layout_.push_back({names[b], offset, sizes[b], sizes[b] > 0});
-      offset += sizes[b];
-    }
-    theta_ = vector<S>::Zero(offset);
+    // blocks absent in this mode (modes with full_rank, w_rec without) have size 0: frozen
+    params_.allocate({{"w_in", n * in},
+                      {"xi_in", n * P},
+                      {"lambda", P},
+                      {"xi_out", n * P},
+                      {"w_out", out * n},
+                      {"w_rec", nr * nr}});
   }
 
   /// Step i's events as the dense n_in × B block tp.x_step.
@@ -1146,44 +842,7 @@ class mode_snn {
   }
 
   mode_snn_params p_;
-  vector<S> theta_;
-  param_layout layout_;
+  param_store<S> params_;
 };
-
-/// B.1's mode importance (Figure/mnist_utils.py rank()): τ_μ = γ‖ξ_in,μ‖ + γ‖ξ_out,μ‖ + |λ_μ|
-/// with γ = Σ_μ|λ_μ| / Σ_μ(‖ξ_in,μ‖ + ‖ξ_out,μ‖) (Euclidean column norms).
-struct mode_ranking {
-  vector<double> score;        ///< τ_μ per mode, in mode order
-  std::vector<index_t> order;  ///< modes from the most to the least important (ties keep mode order)
-  double gamma = 0;
-};
-
-template <class D1, class D2, class D3>
-mode_ranking mode_importance(const Eigen::MatrixBase<D1>& xi_in, const Eigen::MatrixBase<D2>& lambda,
-                             const Eigen::MatrixBase<D3>& xi_out) {
-  const index_t P = xi_in.cols();
-  require(P > 0, "xi_in", "at least one mode");
-  require(xi_out.cols() == P && xi_out.rows() == xi_in.rows(), "xi_out", "the shape of xi_in (N × P)");
-  require(lambda.size() == P, "lambda", "one score per mode (" + std::to_string(P) + ")");
-  const vector<double> n_in = xi_in.template cast<double>().colwise().norm().transpose();
-  const vector<double> n_out = xi_out.template cast<double>().colwise().norm().transpose();
-  const vector<double> abs_l = lambda.template cast<double>().cwiseAbs().reshaped();
-  const double norms = (n_in + n_out).sum();
-  require(norms > 0, "xi_in", "modes that are not all zero");
-  mode_ranking m;
-  m.gamma = abs_l.sum() / norms;
-  m.score = m.gamma * (n_in + n_out) + abs_l;
-  m.order.resize(static_cast<std::size_t>(P));
-  std::iota(m.order.begin(), m.order.end(), index_t{0});
-  std::stable_sort(m.order.begin(), m.order.end(), [&](index_t a, index_t b) { return m.score[a] > m.score[b]; });
-  return m;
-}
-
-/// The importance of a network's modes (not defined with full_rank).
-template <class S, class Sur>
-mode_ranking mode_importance(const mode_snn<S, Sur>& net) {
-  require(!net.full_rank(), "full_rank", "a network with modes (full_rank = false)");
-  return mode_importance(net.xi_in(), net.lambda(), net.xi_out());
-}
 
 }  // namespace spikernn

@@ -2,7 +2,7 @@
 // connectivity policy, fixed input weights, a trained linear readout with bias, and fixed or
 // trained per-unit synaptic time constants. It exposes the two halves BPTT needs — a forward
 // pass that fills a tape and the adjoint pass over that tape — and keeps every trainable
-// number in one flat vector (see train/parameters.hpp), so the trainer stays model-agnostic.
+// number in one flat vector (core/param_store.hpp), so the trainer stays model-agnostic.
 #pragma once
 
 #include "spikernn/activation/activation.hpp"
@@ -13,7 +13,7 @@
 #include "spikernn/core/types.hpp"
 #include "spikernn/core/batch.hpp"
 #include "spikernn/core/records.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <cmath>
 #include <span>
@@ -113,18 +113,18 @@ class rate_rnn {
   bool trains_taus() const { return p_.taus.size() == 2; }
 
   // ---- parameters: one flat vector, named blocks ---------------------------------------------
-  vector<S>& parameters() { return theta_; }
-  const vector<S>& parameters() const { return theta_; }
-  const param_layout& layout() const { return layout_; }
+  vector<S>& parameters() { return params_.values(); }
+  const vector<S>& parameters() const { return params_.values(); }
+  const param_layout& layout() const { return params_.layout(); }
 
-  Eigen::Map<matrix<S>> w() { return {theta_.data(), p_.n, p_.n}; }
-  Eigen::Map<const matrix<S>> w() const { return {theta_.data(), p_.n, p_.n}; }
-  Eigen::Map<row_vector<S>> w_out() { return {theta_.data() + off_w_out(), p_.n}; }
-  Eigen::Map<const row_vector<S>> w_out() const { return {theta_.data() + off_w_out(), p_.n}; }
-  S& b_out() { return theta_[off_b_out()]; }
-  S b_out() const { return theta_[off_b_out()]; }
-  Eigen::Map<vector<S>> taus_gaus() { return {theta_.data() + off_taus(), p_.n}; }
-  Eigen::Map<const vector<S>> taus_gaus() const { return {theta_.data() + off_taus(), p_.n}; }
+  Eigen::Map<matrix<S>> w() { return params_.block(0, p_.n, p_.n); }
+  Eigen::Map<const matrix<S>> w() const { return params_.block(0, p_.n, p_.n); }
+  Eigen::Map<row_vector<S>> w_out() { return {parameters().data() + off_w_out(), p_.n}; }
+  Eigen::Map<const row_vector<S>> w_out() const { return {parameters().data() + off_w_out(), p_.n}; }
+  S& b_out() { return parameters()[off_b_out()]; }
+  S b_out() const { return parameters()[off_b_out()]; }
+  Eigen::Map<vector<S>> taus_gaus() { return params_.segment(3); }
+  Eigen::Map<const vector<S>> taus_gaus() const { return params_.segment(3); }
   const matrix<S>& w_in() const { return w_in_; }
 
   /// The effective recurrent matrix W = (relu(w)·m) ⊙ som_m (Dale) or w ⊙ som_m.
@@ -209,7 +209,7 @@ class rate_rnn {
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n;
     require(d_o.rows() == 1 && d_o.cols() == (T - 1) * B, "d_o", "1 × ((T−1)·B) output gradients, time-major");
-    require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
+    require(grad.size() == params_.size(), "grad", "the parameter vector's size");
     // Readout: dL/dw_out = Σ_t dL/do_t r_tᵀ, dL/db_out = Σ_t dL/do_t.
     const Eigen::Map<const row_vector<S>> d_o_flat(d_o.data(), (T - 1) * B);  // a vector product, not GEMM
     Eigen::Map<row_vector<S>>(grad.data() + off_w_out(), N).noalias() +=
@@ -256,17 +256,13 @@ class rate_rnn {
   }
 
  private:
-  index_t off_w_out() const { return index_t(p_.n) * p_.n; }
-  index_t off_b_out() const { return off_w_out() + p_.n; }
-  index_t off_taus() const { return off_b_out() + 1; }
+  index_t off_w_out() const { return params_[1].offset; }
+  index_t off_b_out() const { return params_[2].offset; }
+  index_t off_taus() const { return params_[3].offset; }
 
   void allocate() {
     const index_t n = p_.n;
-    theta_ = vector<S>::Zero(n * n + n + 1 + n);
-    layout_ = {{"w", 0, n * n, true},
-               {"w_out", off_w_out(), n, true},
-               {"b_out", off_b_out(), 1, true},
-               {"taus_gaus", off_taus(), n, trains_taus()}};
+    params_.allocate({{"w", n * n}, {"w_out", n}, {"b_out", 1}, {"taus_gaus", n, trains_taus()}});
   }
 
   void resize_tape(tape& tp, index_t T, index_t B) const {
@@ -288,8 +284,7 @@ class rate_rnn {
 
   rate_rnn_params p_;
   unit_types<S> types_;
-  vector<S> theta_;
-  param_layout layout_;
+  param_store<S> params_;
   matrix<S> w_in_;
 };
 

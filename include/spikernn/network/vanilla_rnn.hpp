@@ -12,7 +12,7 @@
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -91,9 +91,9 @@ class vanilla_rnn {
   // Orientation as glifr_network (postsynaptic rows): a = w_in·x + w_rec·h_del + b_rec, so w_in
   // and w_rec are the transposes of the original's W_ih (in × N) and W_lat (N × N). The first
   // four blocks are named and shaped as glifr_network's.
-  vector<S>& parameters() { return theta_; }
-  const vector<S>& parameters() const { return theta_; }
-  const param_layout& layout() const { return layout_; }
+  vector<S>& parameters() { return params_.values(); }
+  const vector<S>& parameters() const { return params_.values(); }
+  const param_layout& layout() const { return params_.layout(); }
 
   Eigen::Map<matrix<S>> w_in() { return block(0, p_.n, p_.n_inputs); }
   Eigen::Map<const matrix<S>> w_in() const { return block(0, p_.n, p_.n_inputs); }
@@ -157,7 +157,7 @@ class vanilla_rnn {
   void backward(tape& tp, const matrix<S>& d_o, vector<S>& grad) const {
     const index_t T = tp.steps, B = tp.batch, N = p_.n, d = p_.delay;
     require(d_o.rows() == p_.n_outputs && d_o.cols() == T * B, "d_o", "n_out × (T·B) output gradients");
-    require(grad.size() == theta_.size(), "grad", "the parameter vector's size");
+    require(grad.size() == params_.size(), "grad", "the parameter vector's size");
     // δh(t) = W_outᵀ δo(t) + W_recᵀ δa(t + d);  δa(t) = δh(t) ⊙ (1 − h(t)²).
     // The readout part for all steps at once, then blocks of `delay` steps from the end: the
     // steps [t0, t1) need δa of [t0 + d, t1 + d), all in later blocks.
@@ -181,27 +181,17 @@ class vanilla_rnn {
   }
 
  private:
-  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) {
-    return {theta_.data() + layout_[k].offset, rows, cols};
-  }
+  Eigen::Map<matrix<S>> block(std::size_t k, index_t rows, index_t cols) { return params_.block(k, rows, cols); }
   Eigen::Map<const matrix<S>> block(std::size_t k, index_t rows, index_t cols) const {
-    return {theta_.data() + layout_[k].offset, rows, cols};
+    return params_.block(k, rows, cols);
   }
   Eigen::Map<matrix<S>> block_of(vector<S>& v, std::size_t k, index_t rows, index_t cols) const {
-    return {v.data() + layout_[k].offset, rows, cols};
+    return params_.block_of(v, k, rows, cols);
   }
 
   void allocate() {
     const index_t n = p_.n, in = p_.n_inputs, out = p_.n_outputs;
-    const index_t sizes[] = {n * in, n * n, out * n, out, n};
-    const char* names[] = {"w_in", "w_rec", "w_out", "b_out", "b_rec"};
-    layout_.clear();
-    index_t offset = 0;
-    for (int k = 0; k < 5; ++k) {
-      layout_.push_back({names[k], offset, sizes[k], true});
-      offset += sizes[k];
-    }
-    theta_ = vector<S>::Zero(offset);
+    params_.allocate({{"w_in", n * in}, {"w_rec", n * n}, {"w_out", out * n}, {"b_out", out}, {"b_rec", n}});
   }
 
   void resize_tape(tape& tp, index_t T, index_t B) const {
@@ -214,8 +204,7 @@ class vanilla_rnn {
   }
 
   vanilla_rnn_params p_;
-  vector<S> theta_;
-  param_layout layout_;
+  param_store<S> params_;
 };
 
 }  // namespace spikernn

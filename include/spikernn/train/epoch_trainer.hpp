@@ -10,7 +10,7 @@
 #include "spikernn/core/types.hpp"
 #include "spikernn/train/adam.hpp"
 #include "spikernn/train/engine.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 #include "spikernn/train/sequence_loss.hpp"
 
 #include <algorithm>

@@ -6,7 +6,7 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <cmath>
 

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "spikernn/core/types.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <concepts>
 

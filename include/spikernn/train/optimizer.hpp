@@ -4,7 +4,7 @@
 
 #include "spikernn/core/types.hpp"
 #include "spikernn/train/checkpoint.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <concepts>
 

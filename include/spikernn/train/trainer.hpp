@@ -11,7 +11,7 @@
 #include "spikernn/train/adam.hpp"
 #include "spikernn/train/engine.hpp"
 #include "spikernn/train/loss.hpp"
-#include "spikernn/train/parameters.hpp"
+#include "spikernn/core/param_store.hpp"
 
 #include <algorithm>
 #include <span>
