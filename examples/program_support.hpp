@@ -77,10 +77,9 @@ struct spiking_flags {
     p.tau_r = tau_r;
     return p;
   }
-  conversion_options conversion() const { return {.use_initial_weights = initial_weights}; }
-  spiking_eval_options eval() const {
-    return {.trials = trials, .threads = threads, .seed = spikernn::seed{seed}, .lif = lif(), .conversion = conversion()};
-  }
+  conversion_options conversion_settings() const { return {.use_initial_weights = initial_weights}; }
+  spiking_conversion conversion() const { return {.lif = lif(), .options = conversion_settings()}; }
+  spiking_eval_options eval() const { return {.trials = trials, .threads = threads, .seed = spikernn::seed{seed}}; }
 };
 
 /// Runs a program's body: a refused setting prints "<program>: --<flag>: …" and exits 2,

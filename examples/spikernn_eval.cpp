@@ -116,7 +116,7 @@ template <sk::spiking_task Task>
 void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
   fs::create_directories(o.plots);
   o.with_neuron([&]<class N>(std::type_identity<N>) {
-    plot_trials(sk::to_lif<double, N>(m, factor, o.lif(), o.conversion()), m, tk, factor, o);
+    plot_trials(sk::to_lif<double, N>(m, factor, o.lif(), o.conversion_settings()), m, tk, factor, o);
   });
   plot_factor_curve(m, o);
 }
@@ -133,7 +133,7 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
   sk::spiking_eval_options eval = o.eval();
   eval.stimulation = parse_stimulation(o, m.params.n);
   const auto s = o.with_neuron(
-      [&]<class N>(std::type_identity<N>) { return sk::evaluate_spiking<N>(m, tk, factor, eval); });
+      [&]<class N>(std::type_identity<N>) { return sk::evaluate_spiking<N>(m, tk, factor, eval, o.conversion()); });
   std::printf("%s\n  task %s, %s neurons, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
               std::string(tk.name()).c_str(), o.neuron_name().c_str(), factor, o.trials, s.accuracy);
   for (const auto& c : s.conditions)

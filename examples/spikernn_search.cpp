@@ -30,8 +30,7 @@ void search_file(const fs::path& path, const options& o) {
   const auto m = sk::io::load_rate_model<float>(path);
   const std::string task = sk::programs::task_of(m, o.task);
   const std::vector<double> factors = o.factors.empty() ? sk::programs::default_factors(m) : sk::parse_factors(o.factors);
-  const sk::search_options opt{.factors = factors,
-                               .eval = o.eval()};
+  const sk::search_options opt{.factors = factors, .eval = o.eval(), .conversion = o.conversion()};
   const sk::search_result res = o.with_neuron([&]<class N>(std::type_identity<N>) {
     return std::visit([&](const auto& tk) { return sk::search_scaling<N>(m, tk, opt); }, sk::make_task(task));
   });

@@ -3,7 +3,7 @@
 # Only what is missing is installed, so a second run is quick and needs no network.
 set -euo pipefail
 packages=(cmake g++ make pkg-config libeigen3-dev libxtensor-dev xtl-dev doctest-dev libmatio-dev
-          libcli11-dev libbenchmark-dev gnuplot-nox python3-scipy python3-numpy zlib1g-dev)
+          libcli11-dev nlohmann-json3-dev libbenchmark-dev gnuplot-nox python3-scipy python3-numpy zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

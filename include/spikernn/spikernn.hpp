@@ -1,5 +1,7 @@
 // Umbrella header: the whole host-side library with no optional dependency (MAT files need
-// <spikernn/io/mat_model.hpp> and the spikernn::matio target).
+// <spikernn/io/mat_model.hpp> and the spikernn::matio target). The papers' protocols
+// (spikernn/experiment/*.hpp) are included on their own: they instantiate whole training runs,
+// which would cost every includer seconds of compile time.
 #pragma once
 
 #include "spikernn/config.hpp"
@@ -18,6 +20,8 @@
 #include "spikernn/network/mode_snn.hpp"
 #include "spikernn/eval/mode_importance.hpp"
 #include "spikernn/neuron/lif.hpp"
+#include "spikernn/neuron/synaptic_lif.hpp"
+#include "spikernn/neuron/snntorch_leaky.hpp"
 #include "spikernn/neuron/qif.hpp"
 #include "spikernn/neuron/rate_unit.hpp"
 #include "spikernn/neuron/glifr.hpp"
@@ -47,3 +51,5 @@
 #include "spikernn/train/sequence_loss.hpp"
 #include "spikernn/train/spiking_loss.hpp"
 #include "spikernn/observe/progress.hpp"
+#include "spikernn/eval/statistics.hpp"
+#include "spikernn/io/csv.hpp"

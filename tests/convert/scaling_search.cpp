@@ -129,3 +129,26 @@ TEST_CASE("search_scaling: defaults are the original's 20:5:75 - an empty grid i
   CHECK(refused([&] { search_scaling(m, go_nogo{}, {.factors = {}}); }) == "factors");
   CHECK(refused([&] { search_scaling(m, go_nogo{}, {.factors = {20, -1}, .eval = {.trials = 1}}); }) == "factor");
 }
+
+TEST_CASE("evaluate_spiking of a rate model: the converted network's score at that factor") {
+  const auto m = always_firing();
+  const go_nogo task{};
+  const spiking_eval_options eval{.trials = 4, .threads = 2, .seed = seed{9}};
+  const auto via_model = evaluate_spiking(m, task, 30.0, eval);
+  const auto direct = evaluate_spiking(to_lif<double>(m, 30.0), task, eval);
+  CHECK(via_model.factor == 30.0);
+  CHECK(via_model.correct == direct.correct);
+  CHECK(via_model.total_spikes == direct.total_spikes);
+  CHECK((via_model.unit_rates == direct.unit_rates).all());
+  // the conversion's settings reach the network: another threshold, other spikes
+  lif_params quiet = leaky_if::defaults();
+  quiet.v_peak += 20;
+  const auto raised = evaluate_spiking(m, task, 30.0, eval, {.lif = quiet});
+  CHECK(raised.total_spikes < direct.total_spikes);
+  CHECK(refused([&] { evaluate_spiking(m, task, -1.0, {.trials = 1}); }) == "factor");
+  CHECK(refused([&] { evaluate_spiking(m, task, 20.0, {.trials = 0}); }) == "trials");
+  auto two_inputs = m;
+  two_inputs.params.n_inputs = 2;
+  two_inputs.w_in = matrix<double>::Zero(10, 2);
+  CHECK(refused([&] { evaluate_spiking(two_inputs, task, 20.0, {.trials = 1}); }) == "task");
+}

@@ -1,3 +1,4 @@
+#include <spikernn/convert/scaling_search.hpp>
 #include <spikernn/eval/spiking_eval.hpp>
 #include <spikernn/network/rate_model.hpp>
 #include <spikernn/task/go_nogo.hpp>
@@ -23,11 +24,10 @@ using spikernn::testing::refused;
 }  // namespace
 
 TEST_CASE("evaluate_spiking: the same score for 1 and 2 threads") {
-  const auto model = untrained(40, 1);
+  const auto lif = to_lif<double>(untrained(40, 1), 20.0);
   const go_nogo task{};
-  const auto one = evaluate_spiking(model, task, 20.0, {.trials = 6, .threads = 1, .seed = seed{3}});
-  const auto two = evaluate_spiking(model, task, 20.0, {.trials = 6, .threads = 2, .seed = seed{3}});
-  CHECK(one.factor == 20.0);
+  const auto one = evaluate_spiking(lif, task, {.trials = 6, .threads = 1, .seed = seed{3}});
+  const auto two = evaluate_spiking(lif, task, {.trials = 6, .threads = 2, .seed = seed{3}});
   CHECK(one.accuracy == two.accuracy);
   CHECK(one.correct == two.correct);
   CHECK(one.trial_conditions == two.trial_conditions);
@@ -38,15 +38,14 @@ TEST_CASE("evaluate_spiking: the same score for 1 and 2 threads") {
   CHECK(one.mean_exc_rate == two.mean_exc_rate);
   CHECK(one.mean_inh_rate == two.mean_inh_rate);
   // another seed draws other trials and other noise
-  const auto other = evaluate_spiking(model, task, 20.0, {.trials = 6, .threads = 2, .seed = seed{4}});
+  const auto other = evaluate_spiking(lif, task, {.trials = 6, .threads = 2, .seed = seed{4}});
   CHECK(other.total_spikes != one.total_spikes);
 }
 
 TEST_CASE("evaluate_spiking: trial k runs on the stream (seed - spiking_trial - k) for stimulus and noise") {
-  const auto model = untrained(30, 2);
   const go_nogo task{};
-  const auto score = evaluate_spiking(model, task, 25.0, {.trials = 3, .threads = 2, .seed = seed{7}});
-  auto net = to_lif<double>(model, 25.0);
+  auto net = to_lif<double>(untrained(30, 2), 25.0);
+  const auto score = evaluate_spiking(net, task, {.trials = 3, .threads = 2, .seed = seed{7}});
   array<double> rates = array<double>::Zero(30);
   long spikes = 0;
   int correct = 0;
@@ -70,7 +69,8 @@ TEST_CASE("evaluate_spiking: trial k runs on the stream (seed - spiking_trial - 
 TEST_CASE("evaluate_spiking: per-condition counts add up to the trials - population rates are means") {
   const auto model = untrained(40, 5);
   const go_nogo task{};
-  const auto s = evaluate_spiking(model, task, 20.0, {.trials = 10, .threads = 2, .seed = seed{1}});
+  const auto lif = to_lif<double>(model, 20.0);
+  const auto s = evaluate_spiking(lif, task, {.trials = 10, .threads = 2, .seed = seed{1}});
   REQUIRE(s.correct.size() == 10);
   REQUIRE(s.trial_conditions.size() == 10);
   int trials = 0, correct = 0;
@@ -94,19 +94,26 @@ TEST_CASE("evaluate_spiking: per-condition counts add up to the trials - populat
   CHECK(s.conditions[0].condition == s.trial_conditions[0]);  // in order of first appearance
   const auto& inh = model.types.inh;
   REQUIRE(inh.count() > 0);
+  CHECK((lif.inhibitory() == inh).all());  // the conversion keeps the unit types
   CHECK(s.mean_inh_rate == doctest::Approx(inh.select(s.unit_rates, 0.0).sum() / double(inh.count())));
   CHECK(s.mean_exc_rate == doctest::Approx((!inh).select(s.unit_rates, 0.0).sum() / double(40 - inh.count())));
   CHECK(s.mean_exc_rate != s.mean_inh_rate);
+  // a network that does not say which units are inhibitory counts every unit as excitatory
+  const lif_network<double> plain(lif.w(), lif.w_in(), lif.w_out(), lif.tau_d());
+  const auto p = evaluate_spiking(plain, task, {.trials = 10, .threads = 2, .seed = seed{1}});
+  CHECK((p.unit_rates == s.unit_rates).all());
+  CHECK(p.mean_exc_rate == doctest::Approx(s.unit_rates.mean()));
+  CHECK(p.mean_inh_rate == 0.0);
+  CHECK(refused([&] { lif_network<double>(plain).set_inhibitory(inh.head(39)); }) == "inhibitory");
 }
 
-TEST_CASE("evaluate_spiking: a model with other inputs than the task - or no trials - is refused") {
+TEST_CASE("evaluate_spiking: a network with other inputs than the task - or no trials - is refused") {
   const go_nogo task{};
-  const auto two_inputs = untrained(20, 1, 2);
-  CHECK(refused([&] { evaluate_spiking(two_inputs, task, 20.0, {.trials = 1}); }) == "task");
-  const auto model = untrained(20, 1);
-  CHECK(refused([&] { evaluate_spiking(model, task, 20.0, {.trials = 0}); }) == "trials");
-  CHECK(refused([&] { evaluate_spiking(model, task, -1.0, {.trials = 1}); }) == "factor");
-  CHECK(refused([&] { evaluate_spiking(model, task, 20.0, {.trials = 1, .threads = 1}); }) == "");
+  const auto two_inputs = to_lif<double>(untrained(20, 1, 2), 20.0);
+  CHECK(refused([&] { evaluate_spiking(two_inputs, task, {.trials = 1}); }) == "task");
+  const auto lif = to_lif<double>(untrained(20, 1), 20.0);
+  CHECK(refused([&] { evaluate_spiking(lif, task, {.trials = 0}); }) == "trials");
+  CHECK(refused([&] { evaluate_spiking(lif, task, {.trials = 1, .threads = 1}); }) == "");
 }
 
 TEST_CASE("evaluate_spiking: a trained Go-NoGo network converts at factor 20 (N=200 - seed 4)" * doctest::test_suite("slow")) {

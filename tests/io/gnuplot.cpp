@@ -81,3 +81,16 @@ TEST_CASE("gnuplot: panels share one data file and one script, each panel undoin
   CHECK_THROWS_AS(io::plot_panels(dir / "cols", {a}, 0, "t", 100, 100), invalid_parameter);
   fs::remove_all(dir);
 }
+
+TEST_CASE("gnuplot: a histogram gives each bin's fraction at its centre") {
+  const auto h = io::histogram("h", {0.0, 0.1, 0.9, 1.0, 5.0, -3.0}, 0.0, 1.0, 2, "histeps");
+  REQUIRE(h.x.size() == 2);
+  CHECK(h.x[0] == doctest::Approx(0.25));
+  CHECK(h.x[1] == doctest::Approx(0.75));
+  CHECK(h.y[0] == doctest::Approx(3.0 / 6));  // 0, 0.1 and -3 (below the range: first bin)
+  CHECK(h.y[1] == doctest::Approx(3.0 / 6));  // 0.9, 1 and 5 (above: last bin)
+  CHECK(h.style == "histeps");
+  const auto same = io::histogram("s", {2.0, 2.0}, 2.0, 2.0, 3);  // one value: a range around it
+  CHECK(same.y[1] == doctest::Approx(1.0));
+  CHECK(same.x[1] == doctest::Approx(2.0));
+}

@@ -43,8 +43,8 @@ void gzip_file(const fs::path& from, const fs::path& to) {
 }
 
 // Three 2 x 3 images with distinct bytes and their labels.
-io::idx_images tiny_images() {
-  io::idx_images im{3, 2, 3, {}};
+image_stack tiny_images() {
+  image_stack im{3, 2, 3, {}};
   for (int k = 0; k < 18; ++k) im.pixels.push_back(std::uint8_t(k * 14 + 1));
   return im;
 }
@@ -232,22 +232,6 @@ TEST_CASE("idx: label and image counts must agree") {
     FAIL("expected a file_error");
   } catch (const file_error& e) {
     CHECK(std::string(e.what()).find("1-dimensional") != std::string::npos);
-  }
-  fs::remove_all(dir);
-}
-
-TEST_CASE("idx: MNIST file names in a folder plain or gz") {
-  const auto dir = idx_test_dir();
-  io::write_idx_images(dir / "train-images-idx3-ubyte", tiny_images());
-  put_bytes(dir / "train-labels-idx1-ubyte.gz", {0x1f, 0x8b});
-  const auto f = io::find_mnist_files(dir, io::mnist_part::train);
-  CHECK(f.images == dir / "train-images-idx3-ubyte");
-  CHECK(f.labels == dir / "train-labels-idx1-ubyte.gz");
-  try {
-    (void)io::find_mnist_files(dir, io::mnist_part::test);
-    FAIL("expected a file_error");
-  } catch (const file_error& e) {
-    CHECK(std::string(e.what()).find("t10k-images-idx3-ubyte") != std::string::npos);
   }
   fs::remove_all(dir);
 }

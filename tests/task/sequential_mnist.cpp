@@ -1,3 +1,4 @@
+#include <spikernn/io/mnist.hpp>
 #include <spikernn/task/sequential_mnist.hpp>
 
 #include "../support.hpp"
@@ -26,7 +27,7 @@ struct synthetic_mnist {
   explicit synthetic_mnist(std::size_t n, const std::string& prefix = "train") {
     dir = fs::temp_directory_path() / ("spikernn_smnist_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    io::idx_images im{n, 28, 28, {}};
+    image_stack im{n, 28, 28, {}};
     std::vector<std::uint8_t> labels;
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t r = 0; r < 28; ++r)
@@ -47,7 +48,7 @@ double norm(std::uint8_t b) { return (b / 255.0 - 0.1307) / 0.3081; }
 
 TEST_CASE("sequential_mnist: line by line is 28 steps of 28 normalised inputs") {
   const synthetic_mnist files(6);
-  const auto set = sequential_mnist::load(files.images(), files.labels());
+  const auto set = io::load_sequential_mnist(files.images(), files.labels());
   CHECK(set.size() == 6);
   CHECK(set.n_inputs() == 28);
   CHECK(set.n_steps() == 28);
@@ -64,7 +65,7 @@ TEST_CASE("sequential_mnist: line by line is 28 steps of 28 normalised inputs") 
 
 TEST_CASE("sequential_mnist: pixel by pixel is 784 steps of 1 input in row-major order") {
   const synthetic_mnist files(3);
-  const auto set = sequential_mnist::load(files.images(), files.labels(), {.sequence = mnist_sequence::pixel_by_pixel});
+  const auto set = io::load_sequential_mnist(files.images(), files.labels(), {.sequence = mnist_sequence::pixel_by_pixel});
   CHECK(set.n_inputs() == 1);
   CHECK(set.n_steps() == 784);
   const matrix<double> u = set.input(2);
@@ -80,7 +81,7 @@ TEST_CASE("sequential_mnist: pixel by pixel is 784 steps of 1 input in row-major
 
 TEST_CASE("sequential_mnist: batches and subsets keep labels with their images") {
   const synthetic_mnist files(10);
-  const auto set = sequential_mnist::load(files.images(), files.labels());
+  const auto set = io::load_sequential_mnist(files.images(), files.labels());
   const std::array<std::size_t, 3> which{7, 0, 7};
   const auto us = set.inputs(which);
   const auto ls = set.labels(which);
@@ -123,14 +124,6 @@ TEST_CASE("sequential_mnist: batches and subsets keep labels with their images")
   CHECK(testing::refused([&] { (void)head.input(4); }) == "trial");
 }
 
-TEST_CASE("sequential_mnist: folders with the MNIST names load train and test") {
-  const synthetic_mnist files(5, "t10k");
-  const auto set = sequential_mnist::load_folder(files.dir, io::mnist_part::test);
-  CHECK(set.size() == 5);
-  CHECK(set.images_file() == (files.dir / "t10k-images-idx3-ubyte").string());
-  CHECK_THROWS_AS((void)sequential_mnist::load_folder(files.dir, io::mnist_part::train), file_error);
-}
-
 TEST_CASE("sequential_mnist: refuses labels outside 0..9 and bad normalisation naming the culprit") {
   const synthetic_mnist files(4);
   auto data = io::read_labelled_images(files.images(), files.labels());
@@ -144,12 +137,12 @@ TEST_CASE("sequential_mnist: refuses labels outside 0..9 and bad normalisation n
   }
   data.labels.pop_back();
   CHECK_THROWS_AS(sequential_mnist{data}, file_error);
-  CHECK(testing::refused([&] { (void)sequential_mnist::load(files.images(), files.labels(), {.stddev = 0}); }) ==
+  CHECK(testing::refused([&] { (void)io::load_sequential_mnist(files.images(), files.labels(), {.stddev = 0}); }) ==
         "stddev");
 }
 
 TEST_CASE("sequential_mnist: images of any size give rows steps of cols inputs") {
-  io::labelled_images data;
+  labelled_images data;
   data.images = {2, 3, 5, {}};
   for (int k = 0; k < 30; ++k) data.images.pixels.push_back(std::uint8_t(k * 8));
   data.labels = {1, 9};

@@ -2,7 +2,8 @@
 // W = (relu(w)·m) ⊙ som_m / factor — relu applied for Dale networks, so a PyTorch-port file
 // whose raw w has negative entries converts with the right signs (its bug 2) — readout
 // w_out / factor (b_out is not used, as in the original), input weights unscaled, and each
-// unit's synaptic decay the rate model's τ of that unit (steps × 5 ms).
+// unit's synaptic decay the rate model's τ of that unit (steps × 5 ms). The network keeps which
+// units are inhibitory.
 #pragma once
 
 #include "spikernn/core/error.hpp"
@@ -36,8 +37,10 @@ lif_network<S, Neuron> to_lif(const rate_model<M>& m, double factor, lif_params 
                              .matrix() /
                          factor;
   const array<double> tau_d = m.tau_steps(opt.use_initial_weights).array() * opt.step_seconds;
-  return lif_network<S, Neuron>(w_lif.template cast<S>(), m.w_in.template cast<S>(),
-                                (m.w_out.template cast<double>() / factor).template cast<S>(), tau_d.template cast<S>(), p);
+  lif_network<S, Neuron> net(w_lif.template cast<S>(), m.w_in.template cast<S>(),
+                             (m.w_out.template cast<double>() / factor).template cast<S>(), tau_d.template cast<S>(), p);
+  net.set_inhibitory(m.types.inh);
+  return net;
 }
 
 }  // namespace spikernn

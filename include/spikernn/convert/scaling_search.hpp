@@ -1,11 +1,14 @@
-// The scaling-factor grid search of lambda_grid_search.m (spec §5.1): score the LIF network at
-// every factor on the same random trials and keep the best (the first on ties, i.e. the
-// smallest in an increasing grid).
+// The scaling-factor grid search of lambda_grid_search.m (spec §5.1): convert the rate model at
+// every factor, score the LIF network on the same random trials (eval/spiking_eval.hpp) and keep
+// the best (the first on ties, i.e. the smallest in an increasing grid). Also the one-call
+// score of a rate model at one factor.
 #pragma once
 
+#include "spikernn/convert/rate_to_lif.hpp"
 #include "spikernn/eval/spiking_eval.hpp"
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,9 +54,31 @@ inline std::vector<double> parse_factors(const std::string& text) {
   return out;
 }
 
+/// How a rate model becomes the spiking network that is scored.
+struct spiking_conversion {
+  std::optional<lif_params> lif{};  ///< the network's constants; unset: the neuron's defaults
+  conversion_options options{};
+};
+
+/// Scores the spiking network of `model` at `factor` on opt.trials random trials of `tk`, with
+/// leaky integrate-and-fire neurons unless another neuron policy is named.
+template <integrate_and_fire Neuron = leaky_if, spiking_task Task, class M>
+spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, double factor,
+                               const spiking_eval_options& opt = {}, const spiking_conversion& conv = {}) {
+  require(model.params.n_inputs == tk.n_inputs(), "task",
+          "a task with " + std::to_string(model.params.n_inputs) + " input channels like the model's w_in (" +
+              std::string(tk.name()) + " has " + std::to_string(tk.n_inputs()) + ")");
+  require(opt.trials > 0, "trials", "a positive number of trials");
+  spiking_score s = evaluate_spiking(
+      to_lif<double, Neuron>(model, factor, conv.lif.value_or(Neuron::defaults()), conv.options), tk, opt);
+  s.factor = factor;
+  return s;
+}
+
 struct search_options {
   std::vector<double> factors = range(20, 75, 5);  ///< the original's 20:5:75
   spiking_eval_options eval{};
+  spiking_conversion conversion{};
 };
 
 struct search_result {
@@ -71,7 +96,7 @@ search_result search_scaling(const rate_model<M>& model, const Task& tk, const s
   search_result res;
   res.factors = opt.factors;
   for (double f : opt.factors) {
-    res.scores.push_back(evaluate_spiking<Neuron>(model, tk, f, opt.eval));
+    res.scores.push_back(evaluate_spiking<Neuron>(model, tk, f, opt.eval, opt.conversion));
     res.perfs.push_back(res.scores.back().accuracy);
   }
   for (std::size_t k = 1; k < res.perfs.size(); ++k)

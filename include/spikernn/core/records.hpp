@@ -1,11 +1,15 @@
 // The records every layer passes around: a task's trial, a dataset's sample, a spike train as
-// events. They sit here, below tasks, networks and the trainer, so that a network never includes
-// a task header to learn what its input is.
+// events, a stack of labelled images. They sit here, below tasks, networks, the trainer and the
+// file readers, so that a network never includes a task header to learn what its input is, and
+// a task never includes a file reader to learn what a dataset holds.
 #pragma once
 
+#include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,6 +50,26 @@ struct spike_events {
         m(index[std::size_t(k)], t) = 1.0;
     return m;
   }
+};
+
+/// N images of rows × cols unsigned bytes, row-major, image after image: an idx3-ubyte file
+/// (io/idx.hpp), the MNIST images.
+struct image_stack {
+  std::size_t count = 0, rows = 0, cols = 0;
+  std::vector<std::uint8_t> pixels;  ///< count·rows·cols bytes
+
+  std::size_t image_size() const noexcept { return rows * cols; }
+  std::span<const std::uint8_t> image(std::size_t i) const {
+    if (i >= count) throw error("image_stack::image: image " + std::to_string(i) + " of " + std::to_string(count));
+    return {pixels.data() + i * image_size(), image_size()};
+  }
+};
+
+/// Images with their labels, and the files they came from (for later error messages).
+struct labelled_images {
+  image_stack images;
+  std::vector<std::uint8_t> labels;
+  std::string images_file = "images", labels_file = "labels";
 };
 
 }  // namespace spikernn

@@ -1,15 +1,18 @@
-// Scoring a converted spiking network on its task (spec §5.1): accuracy over n random trials
-// with a per-condition breakdown, and spike statistics. Trials run in parallel; trial k always
-// uses the stream (seed, spiking_trial, k) for its stimulus and its noise, so the score is the
-// same for any thread count and every scaling factor sees the same trials.
+// Scoring a spiking network on its task (spec §5.1): accuracy over n random trials with a
+// per-condition breakdown, and spike statistics. The network comes already converted
+// (convert/rate_to_lif.hpp; convert/scaling_search.hpp scores a rate model at a factor), so
+// conversion depends on evaluation and never the other way. Trials run in parallel; trial k
+// always uses the stream (seed, spiking_trial, k) for its stimulus and its noise, so the score
+// is the same for any thread count and every network scored with one seed sees the same trials.
 #pragma once
 
-#include "spikernn/convert/rate_to_lif.hpp"
+#include "spikernn/core/error.hpp"
 #include "spikernn/core/parallel.hpp"
+#include "spikernn/core/rng.hpp"
+#include "spikernn/network/lif_network.hpp"
 #include "spikernn/task/task.hpp"
 
-#include <map>
-#include <optional>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -19,8 +22,6 @@ struct spiking_eval_options {
   int trials = 100;                ///< random trials
   int threads = 0;                 ///< 0: all cores
   spikernn::seed seed{1};
-  std::optional<lif_params> lif{};  ///< the network's constants; unset: the neuron's defaults
-  conversion_options conversion{};
   lif_stimulation stimulation{};   ///< applied in every trial
 };
 
@@ -31,29 +32,26 @@ struct condition_score {
 };
 
 struct spiking_score {
-  double factor = 0;
-  double accuracy = 0;                     ///< fraction of trials correct
+  double factor = 0;                        ///< the scaling factor, when scored through a rate model
+  double accuracy = 0;                      ///< fraction of trials correct
   std::vector<condition_score> conditions;  ///< in order of first appearance
   std::vector<char> correct;                ///< per trial
   std::vector<std::string> trial_conditions;
   long total_spikes = 0;                    ///< over all trials
   array<double> unit_rates;                 ///< Hz, mean over trials (spikes from step 10 on)
-  double mean_exc_rate = 0, mean_inh_rate = 0;  ///< Hz
+  double mean_exc_rate = 0, mean_inh_rate = 0;  ///< Hz (every unit counts as excitatory when the
+                                                ///< network does not say which are inhibitory)
 };
 
-/// Scores the spiking network of `model` at `factor` on `trials` random trials of `tk`, with
-/// leaky integrate-and-fire neurons unless another neuron policy is named.
-template <integrate_and_fire Neuron = leaky_if, spiking_task Task, class M>
-spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, double factor,
-                               const spiking_eval_options& opt = {}) {
+/// Scores `net` on `trials` random trials of `tk`.
+template <spiking_task Task, real_scalar S, integrate_and_fire Neuron>
+spiking_score evaluate_spiking(const lif_network<S, Neuron>& net, const Task& tk, const spiking_eval_options& opt = {}) {
   require(opt.trials > 0, "trials", "a positive number of trials");
-  require(model.params.n_inputs == tk.n_inputs(), "task",
-          "a task with " + std::to_string(model.params.n_inputs) + " input channels like the model's w_in (" +
+  require(net.n_inputs() == tk.n_inputs(), "task",
+          "a task with " + std::to_string(net.n_inputs()) + " input channels like the network's w_in (" +
               std::string(tk.name()) + " has " + std::to_string(tk.n_inputs()) + ")");
-  const lif_network<double, Neuron> prototype =
-      to_lif<double, Neuron>(model, factor, opt.lif.value_or(Neuron::defaults()), opt.conversion);
   const int workers = std::min(thread_count(opt.threads), opt.trials);
-  std::vector<lif_network<double, Neuron>> nets(static_cast<std::size_t>(workers), prototype);
+  std::vector<lif_network<S, Neuron>> nets(static_cast<std::size_t>(workers), net);
   const auto n = static_cast<std::size_t>(opt.trials);
   std::vector<char> correct(n, 0);
   std::vector<std::string> conditions(n);
@@ -69,10 +67,9 @@ spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, doubl
     rates[std::size_t(k)] = res.firing_rates;
   });
   spiking_score s;
-  s.factor = factor;
   s.correct = correct;
   s.trial_conditions = conditions;
-  s.unit_rates = array<double>::Zero(model.params.n);
+  s.unit_rates = array<double>::Zero(net.size());
   for (const auto& r : rates) s.unit_rates += r;
   s.unit_rates /= opt.trials;
   int total_correct = 0;
@@ -86,7 +83,8 @@ spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, doubl
     it->correct += correct[k];
   }
   s.accuracy = double(total_correct) / opt.trials;
-  const auto& inh = model.types.inh;
+  const Eigen::Array<bool, Eigen::Dynamic, 1> inh =
+      net.inhibitory().size() == net.size() ? net.inhibitory() : Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(net.size(), false);
   const index_t n_inh = inh.count(), n_exc = inh.size() - n_inh;
   s.mean_exc_rate = n_exc ? (!inh).select(s.unit_rates, 0.0).sum() / double(n_exc) : 0.0;
   s.mean_inh_rate = n_inh ? inh.select(s.unit_rates, 0.0).sum() / double(n_inh) : 0.0;

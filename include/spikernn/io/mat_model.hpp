@@ -4,7 +4,8 @@
 // Needs the spikernn::matio target.
 #pragma once
 
-#include "spikernn/io/mat_file.hpp"
+#include "spikernn/io/mat_reader.hpp"
+#include "spikernn/io/mat_writer.hpp"
 #include "spikernn/network/rate_model.hpp"
 #include "spikernn/network/rate_rnn.hpp"
 #include "spikernn/train/loss.hpp"

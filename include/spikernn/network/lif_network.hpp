@@ -82,6 +82,14 @@ class lif_network {
   const row_vector<S>& w_out() const { return w_out_; }
   const array<S>& tau_d() const { return tau_d_; }
 
+  /// Which units are inhibitory (N entries), or empty when nobody said: what a converted Dale
+  /// network keeps of its rate model's unit types, for E/I statistics and exports.
+  const Eigen::Array<bool, Eigen::Dynamic, 1>& inhibitory() const { return inh_; }
+  void set_inhibitory(Eigen::Array<bool, Eigen::Dynamic, 1> inh) {
+    require(inh.size() == size(), "inhibitory", "one entry per unit (N=" + std::to_string(size()) + ")");
+    inh_ = std::move(inh);
+  }
+
   // ---- stepping, for embedding in another simulator -----------------------------------------
   /// Initial conditions (spec §4.3): v ~ U(v_init_lo, v_init_hi), synapses at 0, t_last = 0
   /// (so no unit integrates during the first t_ref).
@@ -222,6 +230,7 @@ class lif_network {
   matrix<S> w_, w_in_;
   row_vector<S> w_out_;
   array<S> tau_d_, decay_, kick_;
+  Eigen::Array<bool, Eigen::Dynamic, 1> inh_;
   S rise_ = 0;
   array<S> v_, t_last_, ipsc_, h_, r_, hr_, ext_, jd_;
   std::vector<index_t> spiked_;

@@ -12,8 +12,10 @@
 // The recurrence is applied as two thin products per step (ξ_outᵀ·r is P × B, then
 // (ξ_in·diag λ)·that): the N × N matrix is never formed. full_rank trains an N × N W_rec
 // instead (the P = N comparison). Choices:
-//   neuron  lif   — the custom LIF of B.3 (synaptic current, reset to 0, 5-step refractory);
-//           leaky — snnTorch's Leaky of B.2 (β, threshold, detached subtract or zero reset);
+//   neuron  lif   — the custom LIF of B.3 (synaptic current, reset to 0, 5-step refractory;
+//                   its per-unit maths in neuron/synaptic_lif.hpp);
+//           leaky — snnTorch's Leaky of B.2 (β, threshold, detached subtract or zero reset;
+//                   neuron/snntorch_leaky.hpp);
 //   filter  single / double_mnist / double_mante (B.3 step 3), all fed the PREVIOUS spike;
 //   readout max_over_time (MNIST: y = W_out·max_t r, at the last step) / per_step (mante);
 //   input   sparse — W_in·x event-driven: each step's current is the sum of the columns of
@@ -32,7 +34,9 @@
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/rng.hpp"
 #include "spikernn/core/types.hpp"
+#include "spikernn/neuron/snntorch_leaky.hpp"
 #include "spikernn/neuron/surrogate.hpp"
+#include "spikernn/neuron/synaptic_lif.hpp"
 #include "spikernn/core/records.hpp"
 #include "spikernn/core/param_store.hpp"
 #include "spikernn/network/event_product.hpp"
@@ -80,7 +84,6 @@ class mode_snn {
     bool event_product = false;                     ///< events: summed (input_product::sparse) or by GEMM
     bool unit_values = false;                       ///< events: every value is 1 (spike events, 0/1 matrices)
     matrix<S> w_pad, g_pad;                         ///< event sums: W_in and its gradient with padded rows
-    vector<S> pad;                                  ///< (unused; kept for source compatibility)
     detail::event_groups<S> groups;                 ///< event sums: the events grouped by input
     std::vector<const spike_events*> event_ptrs;    ///< forward(span<const spike_events>) scratch
     std::vector<const matrix<double>*> input_ptrs;  ///< forward(span<const matrix<double>>) scratch
@@ -107,7 +110,7 @@ class mode_snn {
     matrix<S> d_c;     ///< dL/d(cur), N × (T·B)
     matrix<S> d_z;     ///< ξ_inᵀ·dL/d(cur), P × (T·B)
     matrix<S> d_read;  ///< per_step: W_outᵀ·dL/do, N × (T·B); max_over_time: N × B
-    matrix<S> d_r, d_r_next, d_h, d_h_next, d_next, ext, scratch;  ///< N × B
+    matrix<S> d_r, d_r_next, d_h, d_h_next, d_next, ext;  ///< N × B
   };
 
   mode_snn(mode_snn_params p, seed s) : p_(std::move(p)) {
@@ -345,7 +348,6 @@ class mode_snn {
     // At the last step s(T−1) reaches nothing, so δs = δu = 0 there.
     auto d_next = tp.d_next.array();  // lif: q(i+1); leaky: δmem(i+1)
     auto ext = tp.ext.array();
-    auto tmp = tp.scratch.array();
     for (index_t i = T - 1; i >= 0; --i) {
       const index_t c0 = i * B, n0 = (i + 1) * B;
       const bool has_next = i + 1 < T;
@@ -399,28 +401,18 @@ class mode_snn {
       }
       // the neuron: δc(i) into tp.d_c
       auto d_c = tp.d_c.middleCols(c0, B).array();
-      const auto u = tp.u.middleCols(c0, B).array();
-      const auto gate = tp.gate.middleCols(c0, B).array();
-      if (lif) {
-        if (has_next) {  // tmp = δu(i)
-          const auto s = tp.s.middleCols(c0, B).array();
-          const auto v_next = k.lm * u + (S(1) - k.lm) * tp.cur.middleCols(n0, B).array();
-          tmp = Surrogate::grad(u - k.v_thr) * (ext - v_next * d_next) + k.lm * (S(1) - s) * d_next;
-          d_next = gate * tmp;  // q(i)
-        } else {
-          d_next.setZero();
-        }
-        if (i > 0)
-          d_c = (S(1) - k.lm) * (S(1) - tp.s.middleCols(c0 - B, B).array()) * d_next;
-        else
-          d_c = (S(1) - k.lm) * d_next;
-        if (has_next) d_c += k.ls * tp.d_c.middleCols(n0, B).array();
-      } else {
+      if (lif) {  // the last step (the others went through lif_adjoint_step): s(T−1) reaches nothing
+        d_next.setZero();
+        d_c.setZero();
+      } else {  // snnTorch Leaky (neuron/snntorch_leaky.hpp); κ = 1 − reset with the zero reset
+        const auto u = tp.u.middleCols(c0, B).array();
+        const auto gate = tp.gate.middleCols(c0, B).array();
         if (has_next) {
           if (zero_reset)
-            d_next = Surrogate::grad(u - k.v_thr) * ext + k.beta * (S(1) - tp.gate.middleCols(n0, B).array()) * d_next;
+            d_next = snntorch_leaky::membrane_adjoint_zero(Surrogate::grad(u - k.v_thr), ext,
+                                                           tp.gate.middleCols(n0, B).array(), d_next, k.beta);
           else
-            d_next = Surrogate::grad(u - k.v_thr) * ext + k.beta * d_next;
+            d_next = snntorch_leaky::membrane_adjoint_subtract(Surrogate::grad(u - k.v_thr), ext, d_next, k.beta);
         } else {
           d_next.setZero();
         }
@@ -549,43 +541,22 @@ class mode_snn {
         lif_dispatch(tp, i, k, single, max_read);
         continue;
       }
+      // 2. the neuron, snnTorch Leaky (neuron/snntorch_leaky.hpp), state passed explicitly; its
+      // spike comes after the filter, as in B.3. The reset H(mem(t−1) − thr) is DETACHED (the
+      // Heaviside value, also with smooth_spikes, so it stays piecewise constant).
       auto u = tp.u.middleCols(c0, B).array();
       auto gate = tp.gate.middleCols(c0, B).array();
-      // 2. the neuron (its membrane; the spike comes after the filter, as in B.3)
-      if (lif) {
-        auto I = cur.array();
-        // refractory indicator 1[t_i > t_last + t_ref], in steps: i − t_last > refractory_steps.
-        // With 0/1 spikes t_last is a whole number of steps, so the comparison is exact (the
-        // original compares float32 seconds, where t_i = t_last + 5·dt can round either way;
-        // here a spike at step k clamps steps k+1 … k+5). It carries no gradient.
-        gate = ((S(i) - tp.t_last) > k.ref).template cast<S>();
-        if (i > 0) {
-          I += k.ls * tp.cur.middleCols(p0, B).array();
-          // (1 − s) multiplies by the previous spike. In the original s is the output of the
-          // surrogate spike function, not detached, so this reset carries the surrogate gradient
-          // of the previous spike (backward() follows it).
-          u = gate * (k.lm * tp.u.middleCols(p0, B).array() + (S(1) - k.lm) * I) *
-              (S(1) - tp.s.middleCols(p0, B).array());
-        } else {
-          u = gate * ((S(1) - k.lm) * I);
-        }
+      const auto c = cur.array();
+      if (i > 0) {
+        const auto m_prev = tp.u.middleCols(p0, B).array();
+        gate = Surrogate::spike(m_prev - k.v_thr);
+        if (p_.leaky.reset == leaky_reset::subtract)
+          u = snntorch_leaky::membrane_subtract(m_prev, gate, c, k.beta, k.v_thr);
+        else
+          u = snntorch_leaky::membrane_zero(m_prev, gate, c, k.beta);
       } else {
-        // snnTorch Leaky, state passed explicitly: reset = S(mem(t−1) − thr), DETACHED (the
-        // Heaviside value, also with smooth_spikes, so it stays piecewise constant); subtract:
-        // mem = β·(mem(t−1) − reset·thr) + input (β scales the threshold on this path); zero:
-        // mem = (β·mem(t−1) + input)·(1 − reset).
-        const auto c = cur.array();
-        if (i > 0) {
-          const auto m_prev = tp.u.middleCols(p0, B).array();
-          gate = Surrogate::spike(m_prev - k.v_thr);
-          if (p_.leaky.reset == leaky_reset::subtract)
-            u = k.beta * (m_prev - gate * k.v_thr) + c;
-          else
-            u = (k.beta * m_prev + c) * (S(1) - gate);
-        } else {
-          gate.setZero();
-          u = c;
-        }
+        gate.setZero();
+        u = c;
       }
       // 3. the filter, fed the PREVIOUS spike (0 before step 0, so r = h = 0 at step 0)
       auto r = tp.r.middleCols(c0, B).array();
@@ -608,8 +579,6 @@ class mode_snn {
         s = Surrogate::smooth(u - k.v_thr);
       else
         s = Surrogate::spike(u - k.v_thr);
-      // 5. t_last ← t_last + (t_i − t_last)·s (no gradient)
-      if (lif) tp.t_last += (S(i) - tp.t_last) * s;
       // running max of r for the MNIST readout (ties keep the first step)
       if (max_read) {
         if (i == 0) {
@@ -630,12 +599,6 @@ class mode_snn {
     }
   }
 
-  /// Steps 2–5 of run() for the lif neuron at step i, with the running max of r, as one pass
-  /// over the N × B states (the formulas and their order are those of the leaky branch's
-  /// array expressions, written per element):
-  ///   I = cur + ls·I(i−1); gate = 1[i − t_last > ref]; u = gate·(lm·u(i−1) + (1 − lm)·I)·(1 − s(i−1));
-  ///   h = lr·h + ch·s(i−1), r = ld·r(i−1) + cr·h (double) | r = ld·r(i−1) + cs·s(i−1) (single);
-  ///   s = S(u − thr); t_last += (i − t_last)·s; rm, arg: running max of r (first step on ties).
   void lif_adjoint_dispatch(tape& tp, index_t i, const mode_snn_constants<S>& k, bool single) const {
     if (single)
       i > 0 ? lif_adjoint_step<true, true>(tp, i, k) : lif_adjoint_step<true, false>(tp, i, k);
@@ -643,7 +606,7 @@ class mode_snn {
       i > 0 ? lif_adjoint_step<false, true>(tp, i, k) : lif_adjoint_step<false, false>(tp, i, k);
   }
   /// backward()'s lif step i < T − 1 after δr(i) is complete, as one pass over N × B: ext, δh(i),
-  /// q(i) (into d_next), δc(i) (the formulas of backward(), in the same order).
+  /// q(i) (into d_next), δc(i) (neuron/synaptic_lif.hpp's adjoint).
   template <bool Single, bool HasPrev>
   void lif_adjoint_step(tape& tp, index_t i, const mode_snn_constants<S>& k) const {
     const index_t len = p_.n * tp.batch, c0 = i * len, n0 = c0 + len;
@@ -669,20 +632,23 @@ class mode_snn {
         ext = ch * dhn[e];
         dh[e] = cr * dr[e] + lr * dhn[e];
       }
-      const S ue = u[e], q_next = dn[e];
-      const S v_next = lm * ue + lm1 * cur_next[e];
-      const S du = Surrogate::grad(ue - thr) * (ext - v_next * q_next) + lm * (S(1) - s[e]) * q_next;
+      const S ue = u[e];
+      const S du = synaptic_lif::membrane_adjoint(Surrogate::grad(ue - thr), ue, s[e], cur_next[e], ext, dn[e], lm, lm1);
       const S q = gate[e] * du;
       dn[e] = q;
-      S d;
       if constexpr (HasPrev)
-        d = lm1 * (S(1) - sp[e]) * q;
+        dc[e] = synaptic_lif::current_adjoint(q, sp[e], dcn[e], lm1, ls);
       else
-        d = lm1 * q;
-      dc[e] = d + ls * dcn[e];
+        dc[e] = synaptic_lif::first_current_adjoint(q, dcn[e], lm1, ls);
     }
   }
 
+  /// Steps 2–5 of run() for the lif neuron at step i, with the running max of r, as one pass
+  /// over the N × B states (the neuron's maths from neuron/synaptic_lif.hpp, the filter's as in
+  /// the leaky branch's array expressions, written per element):
+  ///   I = cur + ls·I(i−1); gate = 1[i − t_last > ref]; u = gate·(lm·u(i−1) + (1 − lm)·I)·(1 − s(i−1));
+  ///   h = lr·h + ch·s(i−1), r = ld·r(i−1) + cr·h (double) | r = ld·r(i−1) + cs·s(i−1) (single);
+  ///   s = S(u − thr); t_last += (i − t_last)·s; rm, arg: running max of r (first step on ties).
   void lif_dispatch(tape& tp, index_t i, const mode_snn_constants<S>& k, bool single, bool max_read) const {
     const bool sm = p_.smooth_spikes;
     if (single) {
@@ -721,15 +687,15 @@ class mode_snn {
     if (i == 0) {
       SPIKERNN_MODE_SNN_IVDEP
       for (index_t e = 0; e < len; ++e) {
-        const S g = (ti - tl[e]) > ref ? S(1) : S(0);
-        const S ue = g * (lm1 * I[e]);
+        const S g = synaptic_lif::gate(ti, tl[e], ref);
+        const S ue = synaptic_lif::first_membrane(g, I[e], lm1);
         gate[e] = g;
         u[e] = ue;
         r[e] = S(0);
         if constexpr (!Single) h[e] = S(0);
         const S se = spike(ue - thr);
         s[e] = se;
-        tl[e] += (ti - tl[e]) * se;
+        tl[e] = synaptic_lif::last_spike(tl[e], ti, se);
         if constexpr (MaxRead) {
           rm[e] = S(0);
           arg[e] = 0;
@@ -743,10 +709,10 @@ class mode_snn {
     const S* __restrict const rp = r - len;
     SPIKERNN_MODE_SNN_IVDEP
     for (index_t e = 0; e < len; ++e) {
-      const S g = (ti - tl[e]) > ref ? S(1) : S(0);
-      const S Ie = I[e] + ls * Ip[e];
+      const S g = synaptic_lif::gate(ti, tl[e], ref);
+      const S Ie = synaptic_lif::current(I[e], Ip[e], ls);
       const S sprev = sp[e];
-      const S ue = g * (lm * up[e] + lm1 * Ie) * (S(1) - sprev);
+      const S ue = synaptic_lif::membrane(g, up[e], Ie, sprev, lm, lm1);
       I[e] = Ie;
       gate[e] = g;
       u[e] = ue;
@@ -761,7 +727,7 @@ class mode_snn {
       r[e] = re;
       const S se = spike(ue - thr);
       s[e] = se;
-      tl[e] += (ti - tl[e]) * se;
+      tl[e] = synaptic_lif::last_spike(tl[e], ti, se);
       if constexpr (MaxRead) {
         const S m = rm[e];
         arg[e] = re > m ? i : arg[e];
@@ -835,7 +801,7 @@ class mode_snn {
     tp.d_c.resize(N, TB);
     tp.d_z.resize(P, P > 0 ? TB : 0);
     tp.d_read.resize(N, max_read ? B : TB);
-    for (matrix<S>* m : {&tp.d_r, &tp.d_r_next, &tp.d_h, &tp.d_h_next, &tp.d_next, &tp.ext, &tp.scratch})
+    for (matrix<S>* m : {&tp.d_r, &tp.d_r_next, &tp.d_h, &tp.d_h_next, &tp.d_next, &tp.ext})
       m->resize(N, B);
   }
 

@@ -1,5 +1,5 @@
-// Sequential MNIST for the GLIFR networks (glifr_smnn_spec.md A.7): a labelled image set read
-// from IDX files (io/idx.hpp) and held in memory as bytes, served one trial at a time as an
+// Sequential MNIST for the GLIFR networks (glifr_smnn_spec.md A.7): a labelled image set (read
+// from IDX files by io/mnist.hpp) held in memory as bytes, served one trial at a time as an
 // n_in × T input matrix in double, the shape glifr_network::forward takes per trial, plus the
 // digit label 0..9 (the loss is cross entropy on the last step's outputs, done by the trainer).
 // Line by line: T = rows (28) steps of cols (28) inputs, step t = image row t. Pixel by pixel:
@@ -12,14 +12,13 @@
 
 #include "spikernn/core/error.hpp"
 #include "spikernn/core/types.hpp"
+#include "spikernn/core/records.hpp"
 #include "spikernn/task/task.hpp"
-#include "spikernn/io/idx.hpp"
 
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <numeric>
 #include <span>
@@ -52,7 +51,7 @@ class sequential_mnist {
 
   /// Takes ownership of loaded images and labels. Refuses a count mismatch, empty images and a
   /// label outside 0..9, naming the file it came from.
-  explicit sequential_mnist(io::labelled_images data, sequential_mnist_params p = {}) : p_(p) {
+  explicit sequential_mnist(labelled_images data, sequential_mnist_params p = {}) : p_(p) {
     p_.validate();
     const auto& im = data.images;
     if (im.rows == 0 || im.cols == 0)
@@ -73,24 +72,9 @@ class sequential_mnist {
     // The index list is 32-bit to halve its size; IDX counts are uint32 anyway.
     order_.resize(im.count);
     std::iota(order_.begin(), order_.end(), std::uint32_t{0});
-    store_ = std::make_shared<const io::labelled_images>(std::move(data));
+    store_ = std::make_shared<const labelled_images>(std::move(data));
     // 256 possible bytes: normalise once through a table instead of per pixel per trial.
     for (int b = 0; b < 256; ++b) table_[std::size_t(b)] = (double(b) / 255.0 - p_.mean) / p_.stddev;
-  }
-
-  /// Loads an images file and its labels file (plain or .gz IDX).
-  static sequential_mnist load(const std::filesystem::path& images, const std::filesystem::path& labels,
-                               sequential_mnist_params p = {}) {
-    return sequential_mnist(io::read_labelled_images(images, labels), p);
-  }
-
-  /// Loads the train or test part of a folder with the MNIST file names (io::find_mnist_files):
-  /// ./data/mnist from scripts/fetch_mnist.sh, /usr/share/datasets/fashion-mnist, or the full
-  /// MNIST files.
-  static sequential_mnist load_folder(const std::filesystem::path& dir, io::mnist_part part,
-                                      sequential_mnist_params p = {}) {
-    const auto f = io::find_mnist_files(dir, part);
-    return load(f.images, f.labels, p);
   }
 
   std::size_t size() const noexcept { return order_.size(); }
@@ -208,7 +192,7 @@ class sequential_mnist {
   }
 
   sequential_mnist_params p_;
-  std::shared_ptr<const io::labelled_images> store_;
+  std::shared_ptr<const labelled_images> store_;
   std::vector<std::uint32_t> order_;  ///< trial k of this set is image order_[k] of the store
   std::array<double, 256> table_{};
 };

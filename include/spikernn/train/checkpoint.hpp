@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <type_traits>
@@ -282,6 +283,14 @@ class checkpoint_section {
   std::vector<std::string> get_strings(const std::string& name) const { return cck_->get_strings(prefix_ + name); }
   std::int64_t get_int(const std::string& name) const { return cck_->get_int(prefix_ + name); }
   double get_double(const std::string& name) const { return cck_->get_double(prefix_ + name); }
+
+  /// Curves a hook records (test accuracy per epoch, losses …), saved and loaded by name.
+  void put_curves(std::initializer_list<std::pair<const char*, const std::vector<double>*>> curves) {
+    for (const auto& [name, v] : curves) put(name, *v);
+  }
+  void get_curves(std::initializer_list<std::pair<const char*, std::vector<double>*>> curves) const {
+    for (const auto& [name, v] : curves) *v = get_doubles(name);
+  }
 
  private:
   checkpoint* ck_ = nullptr;
