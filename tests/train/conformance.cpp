@@ -12,6 +12,7 @@
 // suite is adding its fixture to `families`.
 #include <spikernn/core/batch.hpp>
 #include <spikernn/core/error.hpp>
+#include <spikernn/core/parallel.hpp>
 #include <spikernn/core/records.hpp>
 #include <spikernn/core/rng.hpp>
 #include <spikernn/core/types.hpp>
@@ -618,6 +619,13 @@ TEST_CASE_TEMPLATE_DEFINE("conformance: the same seed gives the same bits - outp
   CHECK(first.allFinite());
   CHECK(first == second);
   CHECK(first != fx.template make<S>(41, use::train).parameters());  // it trained
+  // two runs at once, one per thread, end on the same bits: a model keeps no state shared
+  // between instances, so a program may train one network per thread (results do not depend
+  // on the thread count)
+  std::vector<vector<S>> concurrent(2);
+  parallel_for(2, 2, [&](long k, int) { concurrent[std::size_t(k)] = train(fx, {.steps = 5}).first; });
+  CHECK(concurrent[0] == first);
+  CHECK(concurrent[1] == first);
 }
 TEST_CASE_TEMPLATE_APPLY(conformance_determinism, trained_families);
 
