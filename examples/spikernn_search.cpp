@@ -2,7 +2,7 @@
 // (or every .mat file in a folder), score the LIF network at each factor on the same random
 // trials, and write opt_scaling_factor, all_perfs and scaling_factors back into the file.
 //
-//   spikernn-search --model out/models/go-nogo/P_rec_0.2_Taus_4.0_20.0 [--factors 20:75:5]
+//   spikernn-search --model out/models/go-nogo/P_rec_0.2_Taus_4.0_20.0 [--factors 20:5:75]
 //                   [--trials 100] [--threads K]
 #include "program_support.hpp"
 
@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
                "spikernn-search"};
   app.add_option("--model", o.model, "A model .mat file, or a folder: every .mat file in it")->required();
   app.add_option("--factors", o.factors,
-                 "Scaling factors: start:stop[:step] (stop included) or a comma list; default 20:75:5 for sigmoid "
-                 "networks, 4:26:2 for softplus and clipped ReLU (the paper's grids)");
+                 "Scaling factors in MATLAB's notation, start:step:stop (stop included) or start:stop, or a comma "
+                 "list; default 20:5:75 for sigmoid networks, 4:2:26 for softplus and clipped ReLU (the paper's grids)");
   o.add_to(app, "Random trials per factor");
   app.add_flag("--redo", o.redo, "In a folder, also search files that already hold opt_scaling_factor");
   app.add_flag("--quiet", o.quiet, "Only the result line per file");

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages spikernn builds, tests and plots with (as root, or with sudo).
-# Only what is missing is installed, so a second run is quick and needs no network.
+# Installs the Debian 12 packages spikernn needs (as root, or with sudo). Only what is missing is
+# installed, so a second run is quick and needs no network.
+#   install_deps.sh        everything: the programs, the tests, the benchmarks
+#   install_deps.sh main   what the programs of the main job need (build, MAT files, plots)
 set -euo pipefail
-packages=(cmake g++ make pkg-config libeigen3-dev libxtensor-dev xtl-dev doctest-dev libmatio-dev
-          libcli11-dev nlohmann-json3-dev libbenchmark-dev gnuplot-nox python3-scipy python3-numpy zlib1g-dev)
+packages=(cmake g++ make pkg-config libeigen3-dev libmatio-dev libcli11-dev nlohmann-json3-dev gnuplot-nox zlib1g-dev)
+if [ "${1:-all}" != main ]; then
+  packages+=(doctest-dev libbenchmark-dev python3-scipy python3-numpy)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,7 @@
 
 #include <spikernn/core/error.hpp>
 #include <spikernn/core/types.hpp>
+#include <spikernn/train/interrupt.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -75,6 +76,15 @@ struct scratch_dir {
   scratch_dir(const scratch_dir&) = delete;
   scratch_dir& operator=(const scratch_dir&) = delete;
   std::filesystem::path path;
+};
+
+/// An engine hook that asks the run to checkpoint and stop after `at` steps, as Ctrl-C would.
+struct interrupt_at {
+  long at;
+  template <class R>
+  void after_step(const R& r) const {
+    if (r.step + 1 == at) request_interrupt();
+  }
 };
 
 }  // namespace spikernn::testing

@@ -50,24 +50,28 @@ TEST_CASE("range: start - start + step - … up to and including stop") {
   CHECK(refused([] { range(1, 5, 0); }) == "step");
   CHECK(refused([] { range(1, 5, -1); }) == "step");
   CHECK(refused([] { range(5, 1, 1); }) == "stop");
+  CHECK(refused([] { range(1, 1e12, 1); }) == "range");  // counted before anything is allocated
+  CHECK(range(1, 10000, 1).size() == max_grid_values);
 }
 
-TEST_CASE("parse_factors: start:stop:step includes stop - comma lists - step 1 by default") {
-  CHECK(parse_factors("20:75:5") == range(20, 75, 5));
-  const auto s = parse_factors("4:26:2");
+TEST_CASE("parse_factors: MATLAB's start:step:stop includes stop - comma lists - step 1 by default") {
+  CHECK(parse_factors("20:5:75") == range(20, 75, 5));  // lambda_grid_search.m's grid
+  const auto s = parse_factors("4:2:26");
   CHECK(s.size() == 12);
   CHECK(s.front() == 4.0);
   CHECK(s.back() == 26.0);
+  CHECK(parse_factors("20:25:70") == std::vector<double>{20, 45, 70});  // start:step:stop, as MATLAB reads it
+  CHECK(parse_factors("20:25:60") == std::vector<double>{20, 45});      // the steps need not reach stop
   CHECK(parse_factors("20,30") == std::vector<double>{20, 30});
   CHECK(parse_factors("5:7") == std::vector<double>{5, 6, 7});
   CHECK(parse_factors("25") == std::vector<double>{25});
   CHECK(parse_factors("2.5,0.5,40") == std::vector<double>{2.5, 0.5, 40});  // a list keeps its order
-  CHECK(parse_factors("15:75:5").size() == 13);  // the port's tutorial grid
+  CHECK(parse_factors("15:5:75").size() == 13);  // the port's tutorial grid
 }
 
 TEST_CASE("parse_factors: malformed or non-positive grids are refused naming factors") {
-  for (const char* bad : {"a:b", "5:1", "0:10:5", "10:20:0", "", "20,", ",20", "20,,30", "20:30:5:1", "20x", "-5,10",
-                          "0", "10:20:-5", "nan", "inf,20", "20;30"}) {
+  for (const char* bad : {"a:b", "5:1", "0:5:10", "10:0:20", "", "20,", ",20", "20,,30", "20:5:30:1", "20x", "-5,10",
+                          "0", "10:-5:20", "nan", "inf,20", "20;30", "1:1:1e12", "20:1e-9:1e18", "1:inf", "20:5:10"}) {
     CAPTURE(bad);
     CHECK(refused([&] { parse_factors(bad); }) == "factors");
   }

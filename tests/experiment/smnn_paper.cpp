@@ -19,14 +19,6 @@ namespace {
 using spikernn::testing::refused;
 using spikernn::testing::scratch_dir;
 
-/// Asks the engine to checkpoint and stop after `at` steps, as Ctrl-C would.
-struct smnn_paper_interrupt_at {
-  long at;
-  template <class R>
-  void after_step(const R& r) const {
-    if (r.step + 1 == at) sk::request_interrupt();
-  }
-};
 
 /// Twenty "digits" of 6 pixels: class 1 lights the first three, class 0 the last three.
 sp::digit_set smnn_paper_digits(int count, int offset) {
@@ -175,7 +167,7 @@ TEST_CASE("smnn_paper: a tiny MNIST run is deterministic, has its curves and res
   const auto ck = dir.path / "run.ckpt";
   {
     const sk::interrupt_guard guard;
-    CHECK_THROWS_AS(run({.checkpoint = ck}, smnn_paper_interrupt_at{3}), sk::training_interrupted);
+    CHECK_THROWS_AS(run({.checkpoint = ck}, spikernn::testing::interrupt_at{3}), sk::training_interrupted);
   }
   const auto [resumed, r3] = run({.checkpoint = ck, .resume = ck});
   CHECK(resumed == theta);
@@ -232,7 +224,7 @@ TEST_CASE("smnn_paper: a tiny context run is deterministic, has its curves and r
   const auto ck = dir.path / "run.ckpt";
   {
     const sk::interrupt_guard guard;
-    CHECK_THROWS_AS(run({.checkpoint = ck}, smnn_paper_interrupt_at{5}), sk::training_interrupted);
+    CHECK_THROWS_AS(run({.checkpoint = ck}, spikernn::testing::interrupt_at{5}), sk::training_interrupted);
   }
   const auto [resumed, r3] = run({.checkpoint = ck, .resume = ck});
   CHECK(resumed == theta);

@@ -7,7 +7,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "model_interop.py write failed")
 endif()
 file(SHA256 ${OUT}/original_model.mat before)
-execute_process(COMMAND ${SEARCH} --model ${OUT}/original_model.mat --factors 20:25:5 --trials 4
+execute_process(COMMAND ${SEARCH} --model ${OUT}/original_model.mat --factors 20:5:25 --trials 4
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "task")
   message(FATAL_ERROR "a model without a task should need --task (${rc}): ${err}")
@@ -16,7 +16,7 @@ file(SHA256 ${OUT}/original_model.mat after)
 if(NOT before STREQUAL after)
   message(FATAL_ERROR "a failed search changed the model file")
 endif()
-execute_process(COMMAND ${SEARCH} --model ${OUT}/original_model.mat --task go-nogo --factors 20:25:5 --trials 4
+execute_process(COMMAND ${SEARCH} --model ${OUT}/original_model.mat --task go-nogo --factors 20:5:25 --trials 4
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "opt_scaling_factor")
   message(FATAL_ERROR "search of the scipy-written model failed (${rc}): ${out}")

@@ -28,15 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 using spikernn::testing::scratch_dir;
 using spikernn::testing::slurp;
-/// A fresh folder for one test's files, removed afterwards.
-/// Requests an interrupt once `at` steps are done, as Ctrl-C would.
-struct interrupt_at {
-  long at;
-  template <class R>
-  void after_step(const R& r) const {
-    if (r.step + 1 == at) request_interrupt();
-  }
-};
+using spikernn::testing::interrupt_at;
 
 /// Interrupts a rate-RNN training after `at` trials (an observer of train()).
 struct interrupt_after_trial {

@@ -14,20 +14,31 @@
 
 namespace spikernn {
 
-/// start, start + step, … up to and including stop (MATLAB's start:step:stop).
+/// The most values a grid may hold: a search scores every factor on every trial, so a grid
+/// larger than this is a typing mistake, not an experiment.
+inline constexpr std::size_t max_grid_values = 10000;
+
+/// start, start + step, … up to and including stop: MATLAB's start:step:stop, written here with
+/// the stop before the step (range(20, 75, 5) is 20:5:75).
 inline std::vector<double> range(double start, double stop, double step) {
+  require(std::isfinite(start) && std::isfinite(stop) && std::isfinite(step), "range", "finite start, stop and step");
   require(step > 0, "step", "a positive step");
   require(stop >= start, "stop", "stop ≥ start");
+  const double count = std::floor((stop - start) / step + 1e-9) + 1;  // checked before any cast
+  require(count <= double(max_grid_values), "range",
+          "at most " + std::to_string(max_grid_values) + " values, got " + std::to_string(count));
   std::vector<double> v;
-  const long n = static_cast<long>(std::floor((stop - start) / step + 1e-9));
-  for (long k = 0; k <= n; ++k) v.push_back(start + double(k) * step);
+  for (long k = 0; k < static_cast<long>(count); ++k) v.push_back(start + double(k) * step);
   return v;
 }
 
-/// Parses "start:stop[:step]" (stop included, the PyTorch port's form; step defaults to 1) or a
-/// comma-separated list "20,25,30".
+/// Parses a grid in MATLAB's notation, "start:step:stop" (stop included when the steps reach it)
+/// or "start:stop" (step 1), or a comma-separated list "20,25,30".
 inline std::vector<double> parse_factors(const std::string& text) {
-  const auto fail = [&] { return invalid_parameter("factors", "start:stop[:step] or a comma list of positive numbers, got '" + text + "'"); };
+  const auto fail = [&] {
+    return invalid_parameter("factors", "start:step:stop (MATLAB's notation), start:stop or a comma list of positive "
+                                        "numbers, at most " + std::to_string(max_grid_values) + " of them, got '" + text + "'");
+  };
   std::vector<double> parts;
   const char sep = text.find(':') != std::string::npos ? ':' : ',';
   std::size_t pos = 0;
@@ -45,10 +56,13 @@ inline std::vector<double> parse_factors(const std::string& text) {
   std::vector<double> out = parts;
   if (sep == ':') {
     if (parts.size() < 2 || parts.size() > 3) throw fail();
-    if (parts.size() == 3 && parts[2] <= 0) throw fail();
-    if (parts[1] < parts[0]) throw fail();
-    out = range(parts[0], parts[1], parts.size() == 3 ? parts[2] : 1.0);
+    const double start = parts.front(), stop = parts.back(), step = parts.size() == 3 ? parts[1] : 1.0;
+    if (!(step > 0) || !(stop >= start) || !std::isfinite(start) || !std::isfinite(stop) ||
+        !((stop - start) / step < double(max_grid_values)))
+      throw fail();
+    out = range(start, stop, step);
   }
+  if (out.size() > max_grid_values) throw fail();
   for (double f : out)
     if (!(f > 0) || !std::isfinite(f)) throw fail();
   return out;
