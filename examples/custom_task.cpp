@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "command_line.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -65,10 +67,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Train, convert and evaluate a network on a task defined in this program.", "custom_task"};
   app.add_option("--N", n, "Number of units")->capture_default_str();
   app.add_option("--n_trials", n_trials, "Maximum number of training trials")->capture_default_str();
-  app.add_option("--seed", seed, "Seed")->capture_default_str();
+  app.add_option("--seed", seed, "Seed")->check(sk::programs::non_negative_integer)->capture_default_str();
   app.add_option("--output_dir", output_dir, "Where delayed_sign.mat goes")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     const delayed_sign task{};
     sk::rate_rnn<float> net({.n = n, .taus = {4, 20}, .n_inputs = task.n_inputs()}, sk::seed{seed});
     const auto fit = sk::train(net, task, sk::adam{}, sk::kim2019_stop(task),
@@ -85,8 +87,5 @@ int main(int argc, char** argv) {
                 fit.last_eval.perf_mean, score.accuracy, search.best_factor());
     for (const auto& c : score.conditions) std::printf("  %-6s %d / %d\n", c.condition.c_str(), c.correct, c.trials);
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "custom_task: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "command_line.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -23,8 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--model", model_path, "A trained Go-NoGo model .mat file")->required();
   app.add_option("--factor", factor, "Scaling factor (default: the file's opt_scaling_factor, else 20)");
   app.add_option("--raster", raster, "Where to write the spikes as 't id' lines")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     const auto model = sk::io::load_rate_model<float>(model_path);
     if (factor <= 0) {
       const sk::io::mat_reader in(model_path);
@@ -60,8 +62,5 @@ int main(int argc, char** argv) {
     std::printf("%zu spikes written to %s; output peak after 0.5 s: %.2f (%s)\n", spikes.size(), raster.c_str(),
                 peak_after, peak_after > 0.7 ? "Go response" : "no Go response");
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "embed_lif: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

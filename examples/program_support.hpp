@@ -5,6 +5,8 @@
 #include <spikernn/convert/scaling_search.hpp>
 
 #include <CLI/CLI.hpp>
+
+#include "command_line.hpp"
 #include <spikernn/network/rate_model.hpp>
 #include <spikernn/task/registry.hpp>
 
@@ -49,7 +51,7 @@ struct spiking_flags {
   void add_to(CLI::App& app, const std::string& trials_help) {
     app.add_option("--trials", trials, trials_help)->capture_default_str();
     app.add_option("--threads", threads, "Threads (0: all cores); results do not depend on it")->capture_default_str();
-    app.add_option("--seed", seed, "Seed of the trials and the LIF noise")->capture_default_str();
+    app.add_option("--seed", seed, "Seed of the trials and the LIF noise")->check(non_negative_integer)->capture_default_str();
     app.add_option("--task", task, "Task, when the file does not say: go-nogo, xor, mante, mante_port");
     app.add_option("--downsample", downsample, "Use every d-th input column (LIF step d·0.05 ms)")->capture_default_str();
     app.add_option("--tau_r", tau_r, "Synaptic rise time in s; 0 selects the single-exponential synapse")->capture_default_str();
@@ -81,20 +83,5 @@ struct spiking_flags {
   spiking_conversion conversion() const { return {.lif = lif(), .options = conversion_settings()}; }
   spiking_eval_options eval() const { return {.trials = trials, .threads = threads, .seed = spikernn::seed{seed}}; }
 };
-
-/// Runs a program's body: a refused setting prints "<program>: --<flag>: …" and exits 2,
-/// any other error prints "<program>: …" and exits 1 — the same for every program.
-template <class Body>
-int run_guarded(const char* program, Body&& body) {
-  try {
-    return body();
-  } catch (const invalid_parameter& e) {
-    std::cerr << program << ": --" << e.parameter << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << program << ": " << e.what() << "\n";
-    return 1;
-  }
-}
 
 }  // namespace spikernn::programs

@@ -18,7 +18,8 @@
 //
 // --merge rebuilds the table and figures from the networks.csv of runs made in batches (other
 // seeds, other machines): M = 100 as ten runs of --M 10 with --seed 1, 11, 21, …. networks.csv
-// is rewritten as each network finishes, so an interrupted run keeps what it computed.
+// is rewritten as each network finishes, so an interrupted run keeps what it computed; a folder
+// that already holds one is refused (unless it is merged into the new table).
 #include <spikernn/core/parallel.hpp>
 #include <spikernn/experiment/kim2019.hpp>
 #include <spikernn/io/atomic_file.hpp>
@@ -26,6 +27,8 @@
 #include <spikernn/io/gnuplot.hpp>
 
 #include <CLI/CLI.hpp>
+
+#include "command_line.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -170,21 +173,34 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--search_trials", o.run.search_trials, "Trials per scaling factor in the search")->capture_default_str();
   app.add_option("--eval_trials", o.run.eval_trials, "Fresh trials at the chosen factor")->capture_default_str();
-  app.add_option("--seed", o.first_seed, "Seed of the first network (network i uses seed + i)")->capture_default_str();
+  app.add_option("--seed", o.first_seed, "Seed of the first network (network i uses seed + i)")
+      ->check(sk::programs::non_negative_integer)
+      ->capture_default_str();
   app.add_option("--out", o.out, "Output folder")->capture_default_str();
   app.add_option("--merge", o.merge,
                  "Instead of training: combine the networks.csv files of earlier runs (other seeds) into one table and "
                  "figures")
       ->check(CLI::ExistingFile);
-  CLI11_PARSE(app, argc, argv);
-  try {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     sk::require(o.figure == "7" || o.figure == "5" || o.figure == "all", "figure", "7, 5 or all");
     sk::require(o.m > 0, "M", "a positive number of networks");
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     o.run.validate();
     bool fig7 = o.figure != "5", fig5 = o.figure != "7";
-    fs::create_directories(o.out);
     const fs::path csv_path = fs::path(o.out) / "networks.csv";
+    // networks.csv is the data of a run (results.md and the figures are made from it): never
+    // replace one this run did not make, unless it is merged into the new one
+    if (fs::exists(csv_path)) {
+      const bool merged_in = std::any_of(o.merge.begin(), o.merge.end(), [&](const std::string& f) {
+        std::error_code ec;
+        return fs::equivalent(f, csv_path, ec);
+      });
+      if (!merged_in)
+        throw sk::invalid_parameter("out", o.out + " holds the networks.csv of an earlier run; choose another --out "
+                                           "(and --merge the two afterwards), or remove it");
+    }
+    fs::create_directories(o.out);
     std::vector<k19::network_result> results;
     std::string description;
     if (!o.merge.empty()) {
@@ -230,11 +246,5 @@ int main(int argc, char** argv) {
     std::cout << md.str() << "\nwritten: " << (fs::path(o.out) / "results.md").string() << ", networks.csv, "
               << (fig7 ? "fig7.png " : "") << (fig5 ? "fig5.png" : "") << "\n";
     return 0;
-  } catch (const sk::invalid_parameter& e) {
-    std::cerr << "reproduce_kim2019: --" << e.parameter << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "reproduce_kim2019: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -161,8 +161,8 @@ int main(int argc, char** argv) {
   app.add_option("--stim_units", o.stim_units, "Units to stimulate, 1-based: a comma list or FROM:TO");
   app.add_option("--stim_window", o.stim_window, "Stimulation window FROM:TO in LIF steps (1-based, TO excluded)");
   app.add_option("--plots", o.plots, "Folder for rasters, output traces and the factor curve (PNG + data + gnuplot scripts)");
-  CLI11_PARSE(app, argc, argv);
-  return sk::programs::run_guarded("spikernn-eval", [&] {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     o.validate();
     sk::require(o.factor >= 0 && std::isfinite(o.factor), "factor", "a positive scaling factor");
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");

@@ -3,7 +3,7 @@
 // what a user inspects afterwards.
 //
 //   spikernn-glifr --task sine|lmnist|pmnist [--types Hom,LHetA,RNN,…|all] [--runs M]
-//                  [--version 2021|2022] [--threads 0] [--out DIR] [--data DIR] …
+//                  [--paper_version 2021|2022] [--threads 0] [--out DIR] [--data DIR] …
 //
 // Types: RNN, LSTM and the eight GLIFR types Hom, HomA, LHet, LHetA, FHet, FHetA, RHet, RHetA
 // (A.6), each at the parameter-matched hidden size of the chosen version. Every (type, run) is a
@@ -28,6 +28,7 @@
 #include <spikernn/train/interrupt.hpp>
 
 #include <CLI/CLI.hpp>
+#include "command_line.hpp"
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -172,7 +173,7 @@ gp::run_record run_network(Model& model, const std::string& type, int run, sk::s
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Train the GLIFR paper's network types (RNN, LSTM, Hom … RHetA) on its tasks"};
+  CLI::App app{"Train the GLIFR paper's network types (RNN, LSTM, Hom … RHetA) on its tasks", "spikernn-glifr"};
   options o;
   std::string all;
   for (const auto& t : gp::type_names()) all += (all.empty() ? "" : ", ") + t;
@@ -180,8 +181,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--types", o.types, "Comma-separated types, or 'all': " + all)->capture_default_str();
   app.add_option("--runs", o.runs, "Networks per type (seeds --seed, --seed + 1, …)")->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of the first run")->capture_default_str();
-  app.add_option("--version", o.s.version, "Settings of the 2021 code (seed README) or the 2022 code (paper)")
+  app.add_option("--seed", o.seed, "Seed of the first run")->check(sk::programs::non_negative_integer)->capture_default_str();
+  app.add_option("--paper_version", o.s.version, "Settings of the 2021 code (seed README) or the 2022 code (paper)")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "Networks trained at once (0: all cores); results do not depend on it")
       ->capture_default_str();
@@ -205,10 +206,16 @@ int main(int argc, char** argv) {
                  "Updates between checkpoints (DIR/<type>-<run>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
       ->capture_default_str();
   app.add_flag("--resume", o.resume, "Continue every network from its checkpoint (others start afresh)");
-  CLI11_PARSE(app, argc, argv);
-  try {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     o.s.task = gp::parse_task(o.task);
     o.s.validate();
+    // 0 stands for "the version's value" inside settings; given on the command line it is a mistake
+    for (const char* flag : {"epochs", "batch", "lr", "hidden", "delay", "eval_every"})
+      if (app.count(std::string("--") + flag) > 0 && app.get_option(std::string("--") + flag)->as<double>() == 0)
+        throw sk::invalid_parameter(flag, "a positive value (leave the flag out for the version's default)");
+    sk::programs::require_memory(16.0 * 4 * double(o.s.hidden) * double(o.s.hidden), "hidden",
+                                 "a network of " + std::to_string(o.s.hidden) + " units");
     sk::require(o.runs > 0, "runs", "at least one run per type");
     o.s = gp::with_defaults(o.s);
     const std::vector<std::string> types = gp::parse_types(o.types);
@@ -240,12 +247,6 @@ int main(int argc, char** argv) {
     std::printf("\nwrote %s and %s (%.0f s)\n", (out / "results.md").c_str(), (out / "results.csv").c_str(), wall);
     std::ifstream md(out / "results.md");
     std::cout << md.rdbuf();
-  } catch (const sk::training_interrupted& e) {
-    std::cerr << "spikernn-glifr: " << e.what() << "\nspikernn-glifr: run the same command with --resume to continue\n";
-    return 130;
-  } catch (const std::exception& e) {
-    std::cerr << "spikernn-glifr: " << e.what() << '\n';
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

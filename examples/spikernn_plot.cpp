@@ -67,9 +67,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Plot a saved rate model: training loss and outputs on one trial of each type.", "spikernn-plot"};
   app.add_option("--model", model_path, "A model MAT file")->required();
   app.add_option("--plots", plots, "Folder for the figures")->capture_default_str();
-  app.add_option("--seed", seed, "Seed of the noise of the plotted trials")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  app.add_option("--seed", seed, "Seed of the noise of the plotted trials")->check(sk::programs::non_negative_integer)->capture_default_str();
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     const auto m = sk::io::load_rate_model<float>(model_path);
     const std::string task = sk::programs::task_of(m, "");
     fs::create_directories(plots);
@@ -87,8 +87,5 @@ int main(int argc, char** argv) {
     std::cout << plots << (rendered ? ": PNG figures with their data and gnuplot scripts\n"
                                     : ": data and gnuplot scripts (gnuplot not found: no PNG)\n");
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "spikernn-plot: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -1,11 +1,15 @@
 // spikernn-search: the scaling-factor grid search of lambda_grid_search.m. For a model file
 // (or every .mat file in a folder), score the LIF network at each factor on the same random
-// trials, and write opt_scaling_factor, all_perfs and scaling_factors back into the file.
+// trials, and write opt_scaling_factor, all_perfs and scaling_factors back into the file. A file is
+// locked while it is searched: a second search of it is refused instead of one result being lost.
+// In a folder a file that cannot be searched is reported and the others are searched; the exit
+// code is 1 if any failed.
 //
 //   spikernn-search --model out/models/go-nogo/P_rec_0.2_Taus_4.0_20.0 [--factors 20:5:75]
 //                   [--trials 100] [--threads K]
 #include "program_support.hpp"
 
+#include <spikernn/io/file_lock.hpp>
 #include <spikernn/io/mat_model.hpp>
 #include <spikernn/task/registry.hpp>
 
@@ -27,6 +31,7 @@ struct options : sk::programs::spiking_flags {
 };
 
 void search_file(const fs::path& path, const options& o) {
+  const sk::io::exclusive_file_lock lock(path, "another spikernn-search?");
   const auto m = sk::io::load_rate_model<float>(path);
   const std::string task = sk::programs::task_of(m, o.task);
   const std::vector<double> factors = o.factors.empty() ? sk::programs::default_factors(m) : sk::parse_factors(o.factors);
@@ -34,6 +39,7 @@ void search_file(const fs::path& path, const options& o) {
   const sk::search_result res = o.with_neuron([&]<class N>(std::type_identity<N>) {
     return std::visit([&](const auto& tk) { return sk::search_scaling<N>(m, tk, opt); }, sk::make_task(task));
   });
+  lock.require_unchanged();
   sk::io::save_scaling_search(path, res.factors, res.perfs, res.best_factor(), o.neuron_name());
   if (!o.quiet) {
     std::printf("%s\n  factor  accuracy  exc Hz  inh Hz\n", path.string().c_str());
@@ -59,8 +65,8 @@ int main(int argc, char** argv) {
   o.add_to(app, "Random trials per factor");
   app.add_flag("--redo", o.redo, "In a folder, also search files that already hold opt_scaling_factor");
   app.add_flag("--quiet", o.quiet, "Only the result line per file");
-  CLI11_PARSE(app, argc, argv);
-  return sk::programs::run_guarded("spikernn-search", [&] {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     o.validate();
     if (!o.factors.empty()) sk::parse_factors(o.factors);  // refuse a bad grid before any work
     std::vector<fs::path> files;
@@ -74,13 +80,26 @@ int main(int argc, char** argv) {
       if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
       files.push_back(o.model);
     }
-    for (const auto& f : files) {
-      if (folder && !o.redo && sk::io::mat_reader(f).has("opt_scaling_factor")) {
-        std::printf("%s: already searched (--redo to search again)\n", f.filename().string().c_str());
-        continue;
-      }
-      search_file(f, o);
+    if (!folder) {
+      search_file(files.front(), o);
+      return 0;
     }
+    std::size_t failed = 0;
+    for (const auto& f : files) {
+      try {
+        if (!o.redo && sk::io::mat_reader(f).has("opt_scaling_factor")) {
+          std::printf("%s: already searched (--redo to search again)\n", f.filename().string().c_str());
+          continue;
+        }
+        search_file(f, o);
+      } catch (const std::exception& e) {  // the flags were checked above: this is the file's problem
+        std::fflush(stdout);
+        std::fprintf(stderr, "spikernn-search: %s (skipped; searching the others)\n", e.what());
+        ++failed;
+      }
+    }
+    if (failed > 0) throw sk::error(std::to_string(failed) + " of " + std::to_string(files.size()) + " files in " +
+                                    o.model + " could not be searched (see above)");
     return 0;
   });
 }

@@ -27,6 +27,7 @@
 #include <spikernn/train/interrupt.hpp>
 
 #include <CLI/CLI.hpp>
+#include "command_line.hpp"
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -155,14 +156,15 @@ void write_results(const fs::path& out, const options& o, const std::vector<run_
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Train spiking mode-based RNNs (low-rank recurrence, surrogate gradients) on MNIST or the context task"};
+  CLI::App app{"Train spiking mode-based RNNs (low-rank recurrence, surrogate gradients) on MNIST or the context task",
+               "spikernn-smnn"};
   options o;
   app.add_option("--task", o.task, "mnist or context")->capture_default_str();
   app.add_option("--N", o.n_list, "Hidden neurons; a comma-separated list trains each")->capture_default_str();
   app.add_option("--P", o.p_list, "Modes (rank of the recurrence); a list trains each; 'full' for a full-rank W_rec")
       ->capture_default_str();
   app.add_option("--runs", o.runs, "Networks per (N, P), seeds --seed, --seed + 1, …")->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of the first run")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of the first run")->check(sk::programs::non_negative_integer)->capture_default_str();
   app.add_option("--threads", o.threads, "Networks trained at once (0: all cores)")->capture_default_str();
   app.add_option("--neuron", o.neuron, "lif (the paper's model, B.3) or leaky (snnTorch Leaky, B.2)")->capture_default_str();
   app.add_option("--filter", o.filter, "single or double rate filter (default: double, as the figures)");
@@ -186,14 +188,17 @@ int main(int argc, char** argv) {
                  "Updates between checkpoints (DIR/<network>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
       ->capture_default_str();
   app.add_flag("--resume", o.resume, "Continue every network from its checkpoint (others start afresh)");
-  CLI11_PARSE(app, argc, argv);
-  try {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     const bool mnist = sp::parse_task(o.task) == sp::task_kind::mnist;
     sp::parse_neuron(o.neuron);
     sk::require(o.filter.empty() || o.filter == "single" || o.filter == "double", "filter", "single or double");
     sp::with_surrogate(o.surrogate, [](auto) {});  // refuses an unknown name before any training
     sk::require(o.runs > 0, "runs", "a positive number of networks per (N, P)");
-    sk::require(o.steps >= 0 && o.batch >= 0, "steps/batch", "non-negative values (0: the default)");
+    sk::require(o.steps >= 0 && !(app.count("--steps") > 0 && o.steps == 0), "steps",
+                "a positive number of steps (leave the flag out for the task's default)");
+    sk::require(o.batch >= 0 && !(app.count("--batch") > 0 && o.batch == 0), "batch",
+                "a positive batch size (leave the flag out for the task's default)");
     if (o.steps == 0) o.steps = mnist ? 50 : 500;
     if (o.batch == 0) o.batch = mnist ? 256 : 100;
     const sp::mnist_settings ms{o.steps, o.epochs, o.batches_per_epoch, o.batch, o.test_every, o.lr, o.clip};
@@ -202,6 +207,10 @@ int main(int argc, char** argv) {
     cs.validate();
     const std::vector<int> ns = int_list(o.n_list, "N");
     const std::vector<int> ps = o.p_list == "full" ? std::vector<int>{0} : int_list(o.p_list, "P");
+    for (int n : ns)  // the tape holds about a dozen N × (T·B) states; a full-rank W_rec N × N and its moments
+      sk::programs::require_memory(4.0 * (12.0 * n * double(o.steps) * o.batch + 6.0 * double(n) * n), "N",
+                                   "a network of " + std::to_string(n) + " neurons over " + std::to_string(o.batch) +
+                                       " trials of " + std::to_string(o.steps) + " steps");
     std::vector<job> jobs;
     for (int n : ns)
       for (int p : ps)
@@ -242,12 +251,6 @@ int main(int argc, char** argv) {
     write_results(out, o, results, wall, data);
     std::ifstream md(out / "results.md");
     std::cout << '\n' << md.rdbuf();
-  } catch (const sk::training_interrupted& e) {
-    std::cerr << "spikernn-smnn: " << e.what() << "\nspikernn-smnn: run the same command with --resume to continue\n";
-    return 130;
-  } catch (const std::exception& e) {
-    std::cerr << "spikernn-smnn: " << e.what() << '\n';
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

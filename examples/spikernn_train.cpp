@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "command_line.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -66,9 +68,11 @@ std::string join_floats(const std::vector<double>& v) {
   return s;
 }
 
-/// <output_dir>/models/<task>/[NoDale/]P_rec_<p>_Taus_<min>_<max>/Task_<task>_N_<N>_Taus_..._Act_<act>_<date>.mat
-fs::path model_path(const options& o, bool dale) {
-  std::string taus_dir, taus_file;
+/// <output_dir>/models/<task>/[NoDale/]P_rec_<p>_Taus_<min>_<max>/
+///   Task_<task>_N_<N>_Taus_..._Act_<act>_seed_<seed>_<date>[_<k>].mat
+/// The original's name with the seed added; `attempt` k > 1 appends _k, for a name that is taken.
+fs::path model_path(const options& o, bool dale, const std::string& date, int attempt) {
+  std::string taus_dir;
   if (o.decay_taus.size() == 2) {
     taus_dir = "Taus_" + python_float(o.decay_taus[0]) + "_" + python_float(o.decay_taus[1]);
   } else {
@@ -77,10 +81,33 @@ fs::path model_path(const options& o, bool dale) {
   fs::path dir = fs::path(o.output_dir) / "models" / o.task;
   if (!dale) dir /= "NoDale";
   dir /= "P_rec_" + python_float(o.p_rec) + "_" + taus_dir;
+  return dir / ("Task_" + o.task + "_N_" + std::to_string(o.n) + "_" + taus_dir + "_Act_" + o.act + "_seed_" +
+                std::to_string(o.seed) + "_" + date + (attempt > 1 ? "_" + std::to_string(attempt) : "") + ".mat");
+}
+
+/// The time of the run, as the original writes it into the file name.
+std::string run_date() {
   const std::time_t now = std::time(nullptr);
   char date[32];
   std::strftime(date, sizeof date, "%Y_%m_%d_%H%M%S", std::localtime(&now));
-  return dir / ("Task_" + o.task + "_N_" + std::to_string(o.n) + "_" + taus_dir + "_Act_" + o.act + "_" + date + ".mat");
+  return date;
+}
+
+/// Saves the model under the first free name: a model never replaces a file of another run
+/// (two runs started in the same second with the same seed get _2, _3, …). Returns the path.
+template <class Net, class Fit>
+fs::path save_new_model(const options& o, bool dale, const std::string& date, const Net& net, const Fit& fit,
+                        const sk::io::model_info& info) {
+  for (int attempt = 1;; ++attempt) {
+    const fs::path path = model_path(o, dale, date, attempt);
+    if (fs::exists(path)) continue;
+    try {
+      sk::io::save_rate_model(path, net, fit, info, sk::io::on_existing::refuse);
+      return path;
+    } catch (const sk::file_error&) {
+      if (!fs::exists(path) || attempt >= 1000) throw;  // not a name taken meanwhile: a real failure
+    }
+  }
 }
 
 template <class Act, class Conn, class Task>
@@ -94,8 +121,9 @@ int run(const options& o, const Task& task) {
                                    .taus = o.decay_taus,
                                    .n_inputs = task.n_inputs()};
   sk::rate_rnn<float, Act, Conn> net(params, sk::seed{o.seed});
-  const fs::path path = model_path(o, Conn::applies_dale);
-  fs::create_directories(path.parent_path());  // before training: a bad path fails at once
+  const std::string date = run_date();
+  const fs::path first_choice = model_path(o, Conn::applies_dale, date, 1);
+  fs::create_directories(first_choice.parent_path());  // before training: a bad path fails at once
   if (!o.quiet)
     std::cerr << "training " << o.task << ": N=" << o.n << " (" << net.types().n_exc() << " E / "
               << net.types().n_inh() << " I), " << Act::name << ", taus " << join_floats(o.decay_taus)
@@ -103,7 +131,7 @@ int run(const options& o, const Task& task) {
   const auto stop = sk::kim2019_stop(task);
   // Checkpoints sit beside the model (…/<model>.ckpt) until it is saved; a resumed run keeps
   // writing to the checkpoint it continues.
-  fs::path checkpoint = path;
+  fs::path checkpoint = first_choice;
   checkpoint.replace_extension(".ckpt");
   if (!o.resume.empty()) checkpoint = o.resume;
   const sk::train_options topts{.n_trials = o.n_trials,
@@ -123,7 +151,7 @@ int run(const options& o, const Task& task) {
               << e.checkpoint_file << "\n";
     return 130;
   }
-  sk::io::save_rate_model(path, net, fit, {.task = o.task, .loss = topts.loss, .seed = o.seed});
+  const fs::path path = save_new_model(o, Conn::applies_dale, date, net, fit, {.task = o.task, .loss = topts.loss, .seed = o.seed});
   fs::remove(checkpoint);  // the model is complete
   std::cout << path.string() << "\n";
   if (!o.quiet)
@@ -164,7 +192,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--n_trials", o.n_trials, "Maximum number of training trials")->capture_default_str();
   app.add_option("--output_dir", o.output_dir, "The model goes under <output_dir>/models/<task>/…")->capture_default_str();
-  app.add_option("--seed", o.seed, "Seed of every random draw (network, trials, noise)")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of every random draw (network, trials, noise)")
+      ->check(sk::programs::non_negative_integer)
+      ->capture_default_str();
   app.add_option("--batch", o.batch, "Trials per gradient step (1 = the original)")->capture_default_str();
   app.add_option("--mode", o.mode, "Only 'train' (the original's eval mode has no code path)")->capture_default_str();
   app.add_option("--w_dist", o.weight_init, "Initial weights: gaus or gamma")->capture_default_str();
@@ -176,9 +206,8 @@ int main(int argc, char** argv) {
   std::string gpu, gpu_frac;
   app.add_option("--gpu", gpu, "Accepted for compatibility with rate/main.py; training runs on the CPU");
   app.add_option("--gpu_frac", gpu_frac, "Accepted for compatibility with rate/main.py; ignored");
-  CLI11_PARSE(app, argc, argv);
-
-  try {
+  if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
+  return sk::programs::run_guarded(app, [&] {
     std::string mode = o.mode;
     std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     sk::require(mode == "train", "mode", "'train', got '" + o.mode + "'");
@@ -187,16 +216,13 @@ int main(int argc, char** argv) {
     sk::rate_rnn_params{.n = o.n, .p_inh = o.p_inh, .p_rec = o.p_rec, .gain = o.gain, .som_n = o.som_n, .taus = o.decay_taus}
         .validate();
     sk::train_options{.n_trials = o.n_trials, .batch = o.batch}.validate();
+    // weights, their gradient and Adam's moments, masks, the initial copy: about a dozen N × N
+    sk::programs::require_memory(12.0 * 4 * double(o.n) * double(o.n), "N", "a network of " + std::to_string(o.n) + " units");
+    sk::programs::require_memory(16.0 * double(o.n_trials), "n_trials", std::to_string(o.n_trials) + " trials' records");
     sk::require(o.checkpoint_every >= 0 && o.checkpoint_every % o.batch == 0, "checkpoint_every",
                 "a non-negative multiple of --batch (trials), got " + std::to_string(o.checkpoint_every));
     const sk::any_task task = sk::make_task(o.task);
     o.task = sk::canonical_task_name(o.task);
     return std::visit([&](const auto& tk) { return dispatch(o, tk); }, task);
-  } catch (const sk::invalid_parameter& e) {
-    std::cerr << "spikernn-train: --" << e.parameter << ": " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "spikernn-train: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -57,12 +57,15 @@ add_test(NAME program.custom_task COMMAND custom_task --N 40 --n_trials 150 --ou
 set_tests_properties(program.custom_task PROPERTIES PASS_REGULAR_EXPRESSION "LIF accuracy [01]\\.[0-9]+ at scaling factor")
 
 # The paper-figure program on a toy scale: every output is written and bad flags are refused.
+# the run refuses a folder that holds an earlier run's networks.csv: start from an empty one
+add_test(NAME program.reproduce_kim2019_clean COMMAND ${CMAKE_COMMAND} -E rm -rf ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
+set_tests_properties(program.reproduce_kim2019_clean PROPERTIES FIXTURES_SETUP kim2019_clean)
 add_test(NAME program.reproduce_kim2019
   COMMAND reproduce_kim2019 --figure all --M 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --threads 2
           --out ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
 set_tests_properties(program.reproduce_kim2019 PROPERTIES
   PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: "
-  FIXTURES_SETUP kim2019_networks)
+  FIXTURES_SETUP kim2019_networks FIXTURES_REQUIRED kim2019_clean)
 # Batches merge: the toy run's networks.csv alone gives back its tables; a network twice is refused.
 add_test(NAME program.reproduce_merge
   COMMAND ${CMAKE_COMMAND} -DREPRODUCE=$<TARGET_FILE:reproduce_kim2019> -DRUN=${CMAKE_CURRENT_BINARY_DIR}/kim2019
@@ -92,7 +95,7 @@ if(SPIKERNN_SYSTEM_PYTHON)
             -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/glifr
             -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/glifr.cmake)
 endif()
-foreach(_case "task=--task cifar" "types=--types Hom,GRU" "version=--version 2020" "runs=--runs 0" "sigma_v=--sigma_v 0"
+foreach(_case "task=--task cifar" "types=--types Hom,GRU" "paper_version=--paper_version 2020" "runs=--runs 0" "sigma_v=--sigma_v 0"
               "data=--task lmnist --data ${CMAKE_CURRENT_BINARY_DIR}/missing_data_folder")
   string(REPLACE "=" ";" _parts "${_case}")
   list(GET _parts 0 _flag)
@@ -127,5 +130,15 @@ foreach(_case "task=--task cifar" "N=--N 0" "P=--P three" "neuron=--neuron izhik
   list(GET _parts 1 _args)
   separate_arguments(_args UNIX_COMMAND "${_args}")
   add_test(NAME program.smnn_refuses_${_flag} COMMAND spikernn-smnn ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
-  set_tests_properties(program.smnn_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-smnn: .*'${_flag}'")
+  set_tests_properties(program.smnn_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-smnn: --${_flag}: ")
 endforeach()
+
+# One command-line contract for every program: --version, exit 2 for usage errors.
+set(_contract_programs)
+foreach(_p spikernn-train spikernn-search spikernn-eval spikernn-plot spikernn-glifr spikernn-smnn reproduce_kim2019
+           embed_lif custom_task)
+  list(APPEND _contract_programs $<TARGET_FILE:${_p}>)
+endforeach()
+add_test(NAME program.command_line_contract
+  COMMAND ${CMAKE_COMMAND} "-DPROGRAMS=${_contract_programs}" -DOUT=${CMAKE_CURRENT_BINARY_DIR}/contract
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/contract.cmake)

@@ -110,7 +110,7 @@ TEST_CASE("glifr_paper: each version's defaults per task (A.5, A.7)") {
 
   gp::settings bad;
   bad.version = 2020;
-  CHECK(refused([&] { bad.validate(); }) == "version");
+  CHECK(refused([&] { bad.validate(); }) == "paper_version");
   bad.version = 2021;
   bad.batch = -1;
   CHECK(refused([&] { (void)gp::with_defaults(bad); }) == "epochs/batch/lr/hidden/delay/eval_every");

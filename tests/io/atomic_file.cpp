@@ -12,6 +12,8 @@
 #include <vector>
 #include "../support.hpp"
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 using spikernn::io::atomic_path;
 
@@ -149,4 +151,40 @@ TEST_CASE("write_text_atomically: writes the text - replaces an old file - names
   CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator{}) == 1);  // no temporaries left
   CHECK_THROWS_AS(spikernn::io::write_text_atomically(dir / "missing" / "x.md", "x"), spikernn::file_error);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("atomic_path: a commit that must not replace keeps a file another run wrote meanwhile") {
+  scratch_dir dir("atomic_refuse");
+  const fs::path target = dir.path / "model.mat";
+  {
+    atomic_path out(target);
+    put_text(out.temp_path(), "first");
+    put_text(target, "another run's");  // appears between our write and our commit
+    CHECK_THROWS_WITH_AS(out.commit(spikernn::io::on_existing::refuse), doctest::Contains("not replaced"),
+                         spikernn::file_error);
+  }
+  CHECK(get(target) == "another run's");
+  CHECK(listing(dir.path) == std::vector<std::string>{"model.mat"});  // and no temporary left
+  // with nothing there it commits as usual
+  atomic_path fresh(dir.path / "new.mat");
+  put_text(fresh.temp_path(), "mine");
+  fresh.commit(spikernn::io::on_existing::refuse);
+  CHECK(get(dir.path / "new.mat") == "mine");
+  CHECK_THROWS_AS(spikernn::io::write_text_atomically(target, "x", spikernn::io::on_existing::refuse), spikernn::file_error);
+  CHECK(get(target) == "another run's");
+}
+
+TEST_CASE("atomic_path: temporaries left by dead processes are removed, a live writer's are kept") {
+  scratch_dir dir("atomic_stale");
+  const fs::path target = dir.path / "table.csv";
+  // pid 2^22 + 17 is above Linux's default pid_max (2^22): no process has it
+  const fs::path dead = dir.path / "table.csv.tmp.4194321.0";
+  const fs::path live = dir.path / ("table.csv.tmp." + std::to_string(::getppid()) + ".3");  // our parent lives
+  const fs::path other = dir.path / "other.csv.tmp.4194321.0";                               // another file's
+  for (const auto& p : {dead, live, other}) put_text(p, "half");
+  spikernn::io::write_text_atomically(target, "whole");
+  CHECK_FALSE(fs::exists(dead));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(other));
+  CHECK(get(target) == "whole");
 }

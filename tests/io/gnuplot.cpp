@@ -1,10 +1,13 @@
 #include <spikernn/io/gnuplot.hpp>
 
+#include "../support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <cstdlib>
 
 using namespace spikernn;
 namespace fs = std::filesystem;
@@ -93,4 +96,24 @@ TEST_CASE("gnuplot: a histogram gives each bin's fraction at its centre") {
   const auto same = io::histogram("s", {2.0, 2.0}, 2.0, 2.0, 3);  // one value: a range around it
   CHECK(same.y[1] == doctest::Approx(1.0));
   CHECK(same.x[1] == doctest::Approx(2.0));
+}
+
+TEST_CASE("gnuplot: a PNG takes its name only when whole, and the script also runs by hand") {
+  const testing::scratch_dir dir("gnuplot_png");
+  CHECK_FALSE(io::detail::complete_png(dir.path / "none.png"));
+  std::ofstream(dir.path / "empty.png").flush();
+  CHECK_FALSE(io::detail::complete_png(dir.path / "empty.png"));
+  const io::figure fig{"t", "x", "y", {{"line", {0, 1}, {0, 1}}}};
+  if (!io::plot(dir.path / "fig", fig)) return;  // no gnuplot here: the data and script are tested above
+  CHECK(io::detail::complete_png(dir.path / "fig.png"));
+  for (const auto& name : testing::listing(dir.path)) CHECK(name.find(".tmp.") == std::string::npos);  // no temporary left
+  // cut the image short, as a full disk would: it is no longer whole
+  const std::string whole = testing::slurp(dir.path / "fig.png");
+  std::ofstream(dir.path / "cut.png", std::ios::binary) << whole.substr(0, whole.size() - 5);
+  CHECK_FALSE(io::detail::complete_png(dir.path / "cut.png"));
+  // the script names the PNG itself when run without spikernn's temporary name
+  fs::remove(dir.path / "fig.png");
+  const std::string cmd = "cd '" + dir.path.string() + "' && gnuplot fig.gp 2>/dev/null";
+  CHECK(std::system(cmd.c_str()) == 0);
+  CHECK(io::detail::complete_png(dir.path / "fig.png"));
 }

@@ -54,3 +54,31 @@ execute_process(COMMAND ${EVAL} --model ${qif_model} --neuron lif --trials 2 RES
 if(NOT rc EQUAL 0 OR NOT out MATCHES "lif neurons")
   message(FATAL_ERROR "--neuron lif did not override the file (${rc}): ${out}")
 endif()
+
+# Two searches of one file at once: one searches, the other is refused at once naming the file
+# (they used to both report success while one result was silently dropped).
+file(COPY ${model} DESTINATION ${OUT}/twice)
+set(twice_model ${OUT}/twice/${name})
+set(one "'${SEARCH}' --model '${twice_model}' --factors 20:5:60 --trials 100 --threads 1 --redo")  # seconds of work: the two overlap
+set(d "${OUT}/twice")
+execute_process(COMMAND sh -c "(${one}; echo $? > '${d}/a.rc') > '${d}/a.log' 2>&1 & (${one}; echo $? > '${d}/b.rc') > '${d}/b.log' 2>&1 & wait")
+file(READ ${OUT}/twice/a.rc rc_a)
+file(READ ${OUT}/twice/b.rc rc_b)
+file(READ ${OUT}/twice/a.log log_a)
+file(READ ${OUT}/twice/b.log log_b)
+string(STRIP "${rc_a}" rc_a)
+string(STRIP "${rc_b}" rc_b)
+set(rcs "${rc_a}${rc_b}")
+if(NOT (rcs STREQUAL "01" OR rcs STREQUAL "10") OR NOT "${log_a}${log_b}" MATCHES "in use by another process")
+  message(FATAL_ERROR "two searches of one file: expected one to succeed and one to be refused, got ${rcs}: ${log_a} ${log_b}")
+endif()
+
+# A folder with a file that is not a model: it is reported, the others are searched, exit 1.
+file(COPY ${model} DESTINATION ${OUT}/mixed)
+file(WRITE ${OUT}/mixed/aaa_not_a_model.mat "not a MAT file")
+execute_process(COMMAND ${SEARCH} --model ${OUT}/mixed --factors 20 --trials 2 --redo
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "aaa_not_a_model.mat: .*skipped" OR NOT out MATCHES "${name}: opt_scaling_factor 20"
+   OR NOT err MATCHES "1 of 2 files")
+  message(FATAL_ERROR "a folder search should go on past a bad file and exit 1 (${rc}): ${out} ${err}")
+endif()

@@ -38,3 +38,17 @@ execute_process(COMMAND ${REPRODUCE} --merge ${RUN}/results.md --out ${OUT}/wron
 if(rc EQUAL 0 OR NOT err MATCHES "results.md: expected a networks.csv")
   message(FATAL_ERROR "a file that is not a networks.csv should be refused (${rc}): ${err}")
 endif()
+
+# A run into a folder that holds another run's networks.csv is refused (it used to replace it,
+# losing the networks of the earlier run), and the file is left as it was.
+execute_process(COMMAND ${REPRODUCE} --figure 7 --M 1 --N 20 --n_trials 10 --out ${RUN}
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+file(READ ${RUN}/networks.csv csv_after)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--out: .*holds the networks.csv of an earlier run" OR NOT csv_after STREQUAL csv_run)
+  message(FATAL_ERROR "a run into a folder with a networks.csv should be refused and keep it (${rc}): ${err}")
+endif()
+# merging a folder's own networks.csv into it is allowed: nothing is lost
+execute_process(COMMAND ${REPRODUCE} --merge ${OUT}/networks.csv --out ${OUT} RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "merging a folder's networks.csv into itself failed (${rc}): ${err}")
+endif()

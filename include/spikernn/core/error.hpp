@@ -14,9 +14,10 @@ struct error : std::runtime_error {
 
 /// A setting is outside what the model or task can do; `name` is the parameter or flag.
 struct invalid_parameter : error {
-  invalid_parameter(const std::string& name, const std::string& expected)
-      : error("invalid parameter '" + name + "': " + expected), parameter(name) {}
+  invalid_parameter(const std::string& name, const std::string& what_was_expected)
+      : error("invalid parameter '" + name + "': " + what_was_expected), parameter(name), expected(what_was_expected) {}
   std::string parameter;
+  std::string expected;  ///< what was expected (and what was found), without the parameter's name
 };
 
 /// A file could not be read or written, or holds something other than expected.

@@ -107,9 +107,13 @@ struct settings {
   bool anneal = false;   ///< the v2021 σ_V anneal as it ran (sigma_v_of_epoch)
 
   void validate() const {
-    require(version == 2021 || version == 2022, "version", "2021 or 2022");
-    require(epochs >= 0 && batch >= 0 && lr >= 0 && hidden >= 0 && delay >= 0 && eval_every >= 0,
-            "epochs/batch/lr/hidden/delay/eval_every", "non-negative values (0: the default)");
+    require(version == 2021 || version == 2022, "paper_version", "2021 or 2022");
+    require(epochs >= 0, "epochs", "a non-negative number of epochs (0: the version's)");
+    require(batch >= 0, "batch", "a non-negative batch size (0: the version's)");
+    require(lr >= 0 && std::isfinite(lr), "lr", "a non-negative learning rate (0: the version's)");
+    require(hidden >= 0, "hidden", "a non-negative hidden size (0: the parameter-matched sizes)");
+    require(delay >= 0, "delay", "a non-negative delay in steps (0: the paper's)");
+    require(eval_every >= 0, "eval_every", "a non-negative number of epochs (0: the version's)");
     require(sigma_v > 0, "sigma_v", "a positive sharpness");
   }
 };

@@ -1,5 +1,7 @@
 // atomic_path: write a file under a temporary name next to its final path, then rename it into
-// place, so that readers (and a crash) only ever see the old file or the complete new one.
+// place, so that readers (and a crash) only ever see the old file or the complete new one. A
+// commit can also refuse to replace a file that appeared meanwhile (another run's), and the
+// temporaries that crashed runs left beside a file are removed the next time it is written.
 #pragma once
 
 #include "spikernn/core/error.hpp"
@@ -15,11 +17,21 @@
 #if defined(_WIN32)
 #include <process.h>
 #else
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 #endif
 
 namespace spikernn::io {
+
+/// What commit() does when the final path exists.
+enum class on_existing {
+  replace,  ///< rename over it (the file is ours: a model rewritten with its search, a table that grows)
+  refuse,   ///< keep it and throw: a new file must never replace one another run wrote
+};
 
 /// RAII owner of a temporary path in the directory of `final_path`.
 ///
@@ -43,6 +55,7 @@ class atomic_path {
       throw file_error(final_.string(), "directory '" + dir.string() + "' does not exist");
     if (fs::is_directory(final_, ec))
       throw file_error(final_.string(), "is a directory, cannot be replaced by a file");
+    remove_stale_temporaries();
     // pid + process-wide counter make the name unique among concurrent writers; the loop only
     // matters if a crashed process with a recycled pid left a temporary behind.
     do {
@@ -79,8 +92,11 @@ class atomic_path {
 
   /// Flushes the temporary to disk and renames it over the final path. Throws file_error if
   /// the temporary was never written, was already committed, or the rename fails (in which case
-  /// the destructor still removes the temporary).
-  void commit() {
+  /// the destructor still removes the temporary). With on_existing::refuse a file at the final
+  /// path, even one created a moment ago by another process, is kept and file_error thrown: the
+  /// temporary is linked under the final name, which fails when the name exists, so two
+  /// writers cannot both succeed.
+  void commit(on_existing existing = on_existing::replace) {
     namespace fs = std::filesystem;
     if (committed_) throw file_error(final_.string(), "already committed");
     if (!live_) throw file_error(final_.string(), "temporary was discarded, nothing to commit");
@@ -91,7 +107,21 @@ class atomic_path {
     // Without fsync a power loss right after the rename can leave an empty file under the final
     // name on some file systems; the rename alone only protects against a crashed process.
     sync_file(temp_);
-    fs::rename(temp_, final_, ec);
+    if (existing == on_existing::refuse) {
+#if defined(_WIN32)
+      if (fs::exists(final_, ec)) throw file_error(final_.string(), "exists already; not replaced");
+      fs::rename(temp_, final_, ec);
+#else
+      if (::link(temp_.c_str(), final_.c_str()) != 0) {
+        if (errno == EEXIST) throw file_error(final_.string(), "exists already (written by another run?); not replaced");
+        throw file_error(final_.string(), "cannot link '" + temp_.string() + "' into place: " + std::strerror(errno));
+      }
+      fs::remove(temp_, ec);  // the final name holds the data now; a left-over temporary is harmless
+      ec.clear();
+#endif
+    } else {
+      fs::rename(temp_, final_, ec);
+    }
     if (ec)
       throw file_error(final_.string(),
                        "cannot rename '" + temp_.string() + "' into place: " + ec.message());
@@ -113,6 +143,29 @@ class atomic_path {
     return static_cast<long long>(_getpid());
 #else
     return static_cast<long long>(::getpid());
+#endif
+  }
+
+  /// Removes the temporaries of final_ (<name>.tmp.<pid>.<n>) whose process is gone: what a run
+  /// killed mid-write left behind. Those of live processes (a concurrent writer) are kept.
+  void remove_stale_temporaries() const noexcept {
+#if !defined(_WIN32)
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path dir = final_.has_parent_path() ? final_.parent_path() : fs::path(".");
+    const std::string prefix = final_.filename().string() + ".tmp.";
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string rest = name.substr(prefix.size());  // <pid>.<n>
+      const std::size_t dot = rest.find('.');
+      if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789.") != std::string::npos) continue;
+      const long long pid = std::atoll(rest.substr(0, dot).c_str());
+      if (pid <= 0 || pid == process_id()) continue;
+      if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+      std::error_code rm;
+      fs::remove(it->path(), rm);
+    }
 #endif
   }
 
@@ -138,7 +191,8 @@ class atomic_path {
 };
 
 /// Writes `text` to `path` atomically (a table, a CSV): the old file or the whole new one.
-inline void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+inline void write_text_atomically(const std::filesystem::path& path, const std::string& text,
+                                  on_existing existing = on_existing::replace) {
   atomic_path out(path);
   {
     std::ofstream f(out.temp_path(), std::ios::binary);
@@ -146,7 +200,7 @@ inline void write_text_atomically(const std::filesystem::path& path, const std::
     f.flush();
     if (!f) throw file_error(path.string(), "cannot write (disk full?)");
   }
-  out.commit();
+  out.commit(existing);
 }
 
 }  // namespace spikernn::io

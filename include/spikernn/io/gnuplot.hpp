@@ -1,9 +1,11 @@
 // Line plots through gnuplot: for each figure the data (<stem>.dat) and the gnuplot script
 // (<stem>.gp) are always written, and <stem>.png is rendered when gnuplot is installed, so a
-// user without gnuplot still has both and can plot them with any tool.
+// user without gnuplot still has both and can plot them with any tool. Every file is written
+// atomically, and a PNG is checked to be whole before it takes its name.
 #pragma once
 
 #include "spikernn/core/error.hpp"
+#include "spikernn/io/atomic_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -38,10 +40,21 @@ inline std::string quoted(const std::string& s) {
   for (char c : s) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
   return q + "\"";
 }
-inline void write_checked(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) throw file_error(path.string(), "cannot write");
+inline void write_checked(const std::filesystem::path& path, const std::string& text) { write_text_atomically(path, text); }
+
+/// Whether `path` holds a whole PNG: the signature first and the IEND chunk last (a disk that
+/// filled up under gnuplot leaves an empty or cut file, and gnuplot still exits 0).
+inline bool complete_png(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  unsigned char head[8] = {}, tail[12] = {};
+  if (!f.read(reinterpret_cast<char*>(head), 8)) return false;
+  const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (!std::equal(head, head + 8, signature)) return false;
+  f.seekg(-12, std::ios::end);
+  if (!f.read(reinterpret_cast<char*>(tail), 12)) return false;
+  const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+  return std::equal(tail, tail + 12, iend);
 }
 }  // namespace detail
 
@@ -103,8 +116,11 @@ inline bool render(const std::filesystem::path& stem, const std::vector<figure>&
   const auto gp = std::filesystem::path(stem).concat(".gp");
   const auto png = std::filesystem::path(stem).concat(".png");
   write_checked(dat, data_blocks(panels));
-  std::string script = "set terminal pngcairo noenhanced size " + std::to_string(width) + "," + std::to_string(height) +
-                       " font \"sans,11\"\nset output " + quoted(png.filename().string()) + "\nset grid\n";
+  // The output name is a variable so that the script renders to a temporary (checked, then
+  // renamed into place) when spikernn runs it, and to the PNG itself when a user runs it.
+  std::string script = "if (!exists(\"outfile\")) outfile = " + quoted(png.filename().string()) +
+                       "\nset terminal pngcairo noenhanced size " + std::to_string(width) + "," +
+                       std::to_string(height) + " font \"sans,11\"\nset output outfile\nset grid\n";
   script += layout.empty() ? "set key outside right\n" : "set key top right\nset multiplot " + layout + "\n";
   std::size_t first = 0;
   for (const auto& fig : panels) {
@@ -114,10 +130,16 @@ inline bool render(const std::filesystem::path& stem, const std::vector<figure>&
   if (!layout.empty()) script += "unset multiplot\n";
   write_checked(gp, script);
   if (!gnuplot_available()) return false;
+  atomic_path image(png);
   // The script names its files relative to its own folder, so it also runs by hand from there.
-  const std::string cmd = "cd " + quoted(std::filesystem::absolute(gp).parent_path().string()) + " && gnuplot " +
+  const std::string cmd = "cd " + quoted(std::filesystem::absolute(gp).parent_path().string()) + " && gnuplot -e " +
+                          quoted("outfile='" + image.temp_path().filename().string() + "'") + " " +
                           quoted(gp.filename().string()) + " 2>/dev/null";
-  return std::system(cmd.c_str()) == 0 && std::filesystem::exists(png);
+  if (std::system(cmd.c_str()) != 0) return false;  // gnuplot failed (its script is kept for the user)
+  if (!complete_png(image.temp_path()))
+    throw file_error(png.string(), "gnuplot wrote an incomplete image (disk full?); the data and script are kept");
+  image.commit();
+  return true;
 }
 }  // namespace detail
 

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,12 @@ inline void write_eval_labels(mat_writer& out, const std::string& task, const st
 }
 }  // namespace detail
 
-/// Saves `net` and its training record under the original's variable names, atomically.
+/// Saves `net` and its training record under the original's variable names, atomically. With
+/// on_existing::refuse a file already at `path` is kept and file_error thrown.
 template <class S, class Act, class Conn>
 void save_rate_model(const std::filesystem::path& path, const rate_rnn<S, Act, Conn>& net,
-                     const train_result<S>& fit, const model_info& info) {
+                     const train_result<S>& fit, const model_info& info,
+                     on_existing existing = on_existing::replace) {
   const index_t n = net.size();
   mat_writer out(path);
   // Network
@@ -101,7 +104,7 @@ void save_rate_model(const std::filesystem::path& path, const rate_rnn<S, Act, C
   out.write_scalar("gain", net.params().gain);
   out.write_int("seed", std::int64_t(info.seed));
   out.write_logical("success", Eigen::Array<bool, 1, 1>::Constant(fit.success));
-  out.commit();
+  out.commit(existing);
 }
 
 /// Loads the variables the network needs (w, w_in, w_out, m, som_m, N, inh, taus, taus_gaus …),
@@ -117,12 +120,15 @@ rate_model<S> load_rate_model(const std::filesystem::path& path) {
   rate_model<S> m;
   m.file = path;
   const std::int64_t n = in.integer("N");
-  if (n <= 0) throw fail("N", "expected a positive unit count, found " + std::to_string(n));
+  if (n <= 0 || n > std::numeric_limits<int>::max())
+    throw fail("N", "expected a positive unit count, found " + std::to_string(n));
   m.w = in.finite_matrix<S>("w", n, n);
   m.w0 = in.has("w0") ? in.finite_matrix<S>("w0", n, n) : m.w;
   m.w_in = in.finite_matrix<S>("w_in", n, -1);
   m.w_out = in.finite_vector<S>("w_out", n).transpose();
-  m.b_out = in.has("b_out") ? static_cast<S>(in.scalar("b_out")) : S(0);
+  const double b_out = in.has("b_out") ? in.scalar("b_out") : 0.0;
+  if (!std::isfinite(b_out)) throw fail("b_out", "expected a finite bias, found " + std::to_string(b_out));
+  m.b_out = static_cast<S>(b_out);
   const vector<double> taus = in.finite_vector<double>("taus");
   if (taus.size() != 1 && taus.size() != 2) throw fail("taus", "expected 1 or 2 values, found " + std::to_string(taus.size()));
   m.params.taus.assign(taus.data(), taus.data() + taus.size());
@@ -141,7 +147,11 @@ rate_model<S> load_rate_model(const std::filesystem::path& path) {
   }
   if ((sign_m - matrix<S>(sign_m.diagonal().asDiagonal())).cwiseAbs().maxCoeff() != S(0))
     throw fail("m", "expected a diagonal matrix");
-  const int som_n = in.has("som_N") ? static_cast<int>(in.integer("som_N")) : 0;
+  const std::int64_t som_count = in.has("som_N") ? in.integer("som_N") : 0;
+  if (som_count < 0 || som_count > n)
+    throw fail("som_N", "expected a count of SOM units between 0 and N = " + std::to_string(n) + ", found " +
+                            std::to_string(som_count));
+  const int som_n = static_cast<int>(som_count);
   m.types.derive(som_n);
   if (in.has("som_m")) {
     m.types.som_mask = in.finite_matrix<S>("som_m", n, n);

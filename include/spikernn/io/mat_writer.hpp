@@ -137,7 +137,9 @@ class mat_writer {
   }
 
   /// Closes the file and renames it over path(). Nothing can be written afterwards.
-  void commit() {
+  /// With on_existing::refuse an existing file at path() — another run's — is kept and
+  /// file_error thrown (see atomic_path::commit).
+  void commit(on_existing existing = on_existing::replace) {
     if (!mat_) throw file_error(str(), committed_ ? "already committed" : "writer is closed");
     if (failed_) throw file_error(str(), "an earlier write failed, refusing to commit");
     const int err = Mat_Close(mat_.release());
@@ -160,7 +162,7 @@ class mat_writer {
         failed_ = true;
         throw file_error(str(), "variable '" + name + "' did not reach the disk (disk full?); the old file is kept");
       }
-    tmp_.commit();
+    tmp_.commit(existing);
     committed_ = true;
   }
 

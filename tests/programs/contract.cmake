@@ -1,0 +1,26 @@
+# cmake -DPROGRAMS="path;path;…" -DOUT=… -P contract.cmake
+# The command-line contract every program keeps: --version prints "<program> X.Y.Z" and exits 0;
+# an unknown flag or a value of the wrong type is a usage error: exit 2 and "<program>: …" on
+# stderr; a negative --seed is refused (it used to wrap to 2^64 − 1).
+file(REMOVE_RECURSE ${OUT})
+foreach(p IN LISTS PROGRAMS)
+  get_filename_component(name ${p} NAME)
+  execute_process(COMMAND ${p} --version RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "^${name} [0-9]+\\.[0-9]+\\.[0-9]+")
+    message(FATAL_ERROR "${name} --version: exit ${rc}, '${out}${err}'")
+  endif()
+  execute_process(COMMAND ${p} --no_such_flag 1 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "^${name}: ")
+    message(FATAL_ERROR "${name} --no_such_flag: expected exit 2 and '${name}: …', got ${rc}: '${err}'")
+  endif()
+  execute_process(COMMAND ${p} --help RESULT_VARIABLE rc OUTPUT_VARIABLE help)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${name} --help: exit ${rc}")
+  endif()
+  if(help MATCHES "--seed")
+    execute_process(COMMAND ${p} --seed -1 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 2 OR NOT err MATCHES "^${name}: --seed: a non-negative whole number, got '-1'")
+      message(FATAL_ERROR "${name} --seed -1: expected exit 2 naming --seed, got ${rc}: '${err}'")
+    endif()
+  endif()
+endforeach()
