@@ -57,6 +57,18 @@ inline void require_memory(double bytes, const std::string& flag, const std::str
   }
 }
 
+/// Runs f(), turning a refused setting that comes from a file's contents (a model whose taus give
+/// an impossible τ_d) into an error naming the file; refused flags pass through as they are.
+template <class F>
+decltype(auto) about_file(const CLI::App& app, const std::string& path, F&& f) {
+  try {
+    return f();
+  } catch (const invalid_parameter& e) {
+    if (app.get_option_no_throw("--" + e.parameter) != nullptr) throw;
+    throw file_error(path, e.what());
+  }
+}
+
 /// Parses the command line. Returns the exit code when the program is to stop now (0 after
 /// --help or --version, 2 after a usage error), nothing when it is to run.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {

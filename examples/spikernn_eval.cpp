@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 namespace sk = spikernn;
 namespace fs = std::filesystem;
@@ -39,7 +40,13 @@ sk::lif_stimulation parse_stimulation(const options& o, sk::index_t n) {
   if (mode == "none") return s;
   if (mode != "exc" && mode != "inh") throw sk::invalid_parameter("stim", "none, exc or inh, got '" + o.stim_mode + "'");
   s.kind = mode == "exc" ? sk::lif_stimulation::mode::exc : sk::lif_stimulation::mode::inh;
-  for (double u : sk::parse_factors(o.stim_units.empty() ? "x" : o.stim_units)) {
+  std::vector<double> units;
+  try {
+    units = sk::parse_factors(o.stim_units.empty() ? "x" : o.stim_units);
+  } catch (const sk::invalid_parameter&) {
+    throw sk::invalid_parameter("stim_units", "unit numbers 1…N as a comma list or FROM:TO, got '" + o.stim_units + "'");
+  }
+  for (double u : units) {
     const auto unit = static_cast<sk::index_t>(u);
     sk::require(double(unit) == u && unit >= 1 && unit <= n, "stim_units", "unit numbers 1…N");
     s.units.push_back(unit - 1);
@@ -122,7 +129,7 @@ void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, 
 }
 
 template <sk::spiking_task Task>
-int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
+int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o, const sk::lif_stimulation& stimulation) {
   double factor = o.factor;
   if (factor == 0) {
     const sk::io::mat_reader in(m.file);
@@ -131,7 +138,7 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o) {
     factor = in.scalar("opt_scaling_factor");
   }
   sk::spiking_eval_options eval = o.eval();
-  eval.stimulation = parse_stimulation(o, m.params.n);
+  eval.stimulation = stimulation;
   const auto s = o.with_neuron(
       [&]<class N>(std::type_identity<N>) { return sk::evaluate_spiking<N>(m, tk, factor, eval, o.conversion()); });
   std::printf("%s\n  task %s, %s neurons, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
@@ -173,6 +180,9 @@ int main(int argc, char** argv) {
       o.neuron = in.has("spiking_neuron") ? in.string("spiking_neuron") : "lif";
       o.validate();
     }
-    return std::visit([&](const auto& tk) { return evaluate(m, tk, o); }, sk::make_task(task));
+    const auto stimulation = parse_stimulation(o, m.params.n);  // flags: refused as flags
+    return sk::programs::about_file(app, o.model, [&] {
+      return std::visit([&](const auto& tk) { return evaluate(m, tk, o, stimulation); }, sk::make_task(task));
+    });
   });
 }

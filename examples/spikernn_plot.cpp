@@ -80,8 +80,9 @@ int main(int argc, char** argv) {
       const auto used = in.has("tr") ? std::min<sk::index_t>(all.size(), in.integer("tr") + 1) : all.size();
       losses.assign(all.data(), all.data() + used);
     }
-    const sk::io::figure outputs =
-        std::visit([&](const auto& tk) { return output_figure(m, tk, seed); }, sk::make_task(task));
+    const sk::io::figure outputs = sk::programs::about_file(app, model_path, [&] {
+      return std::visit([&](const auto& tk) { return output_figure(m, tk, seed); }, sk::make_task(task));
+    });
     bool rendered = sk::io::plot(fs::path(plots) / "rate_output", outputs);
     if (!losses.empty()) rendered = sk::io::plot(fs::path(plots) / "training_loss", loss_figure(losses)) && rendered;
     std::cout << plots << (rendered ? ": PNG figures with their data and gnuplot scripts\n"

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
       files.push_back(o.model);
     }
     if (!folder) {
-      search_file(files.front(), o);
+      sk::programs::about_file(app, files.front().string(), [&] { search_file(files.front(), o); });
       return 0;
     }
     std::size_t failed = 0;
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
           std::printf("%s: already searched (--redo to search again)\n", f.filename().string().c_str());
           continue;
         }
-        search_file(f, o);
+        sk::programs::about_file(app, f.string(), [&] { search_file(f, o); });
       } catch (const std::exception& e) {  // the flags were checked above: this is the file's problem
         std::fflush(stdout);
         std::fprintf(stderr, "spikernn-search: %s (skipped; searching the others)\n", e.what());
