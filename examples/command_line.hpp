@@ -14,10 +14,13 @@
 #include <unistd.h>
 #endif
 
+#include <filesystem>
 #include <iostream>
 #include <new>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <vector>
 
 namespace spikernn::programs {
 
@@ -66,6 +69,19 @@ decltype(auto) about_file(const CLI::App& app, const std::string& path, F&& f) {
   } catch (const invalid_parameter& e) {
     if (app.get_option_no_throw("--" + e.parameter) != nullptr) throw;
     throw file_error(path, e.what());
+  }
+}
+
+/// Refuses to write a run's files where an earlier run left its own: the first of `files` that
+/// exists is named, and the user is told to choose another --out or to continue that run with
+/// --resume (`resume`: this run continues it, so its files are this run's to rewrite).
+inline void require_fresh_output(const std::vector<std::filesystem::path>& files, bool resume) {
+  if (resume) return;
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (std::filesystem::exists(f, ec))
+      throw invalid_parameter("out", "the folder holds the results of an earlier run (" + f.string() +
+                                         "); choose another --out, or --resume to continue that run");
   }
 }
 

@@ -205,7 +205,8 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint_every", o.checkpoint_every,
                  "Updates between checkpoints (DIR/<type>-<run>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
       ->capture_default_str();
-  app.add_flag("--resume", o.resume, "Continue every network from its checkpoint (others start afresh)");
+  app.add_flag("--resume", o.resume, "Continue the run in --out: networks with a checkpoint go on from it, the others start afresh "
+               "(without it, a folder that holds an earlier run is refused)");
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     o.s.task = gp::parse_task(o.task);
@@ -219,8 +220,12 @@ int main(int argc, char** argv) {
     sk::require(o.runs > 0, "runs", "at least one run per type");
     o.s = gp::with_defaults(o.s);
     const std::vector<std::string> types = gp::parse_types(o.types);
-    const gp::dataset d = load_data(o);
     const fs::path out(o.out);
+    std::vector<fs::path> outputs{out / "results.csv"};
+    for (const auto& type : types)
+      for (int run = 1; run <= o.runs; ++run) outputs.push_back(out / (type + "-" + std::to_string(run)) / "params.mat");
+    sk::programs::require_fresh_output(outputs, o.resume);
+    const gp::dataset d = load_data(o);
     fs::create_directories(out);
     std::printf("%s, %zu type(s) × %d run(s), %d epochs, batch %d, lr %g, version %d\n", d.description.c_str(),
                 types.size(), o.runs, o.s.epochs, o.s.batch, o.s.lr, o.s.version);

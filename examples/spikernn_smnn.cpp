@@ -187,7 +187,8 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint_every", o.checkpoint_every,
                  "Updates between checkpoints (DIR/<network>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
       ->capture_default_str();
-  app.add_flag("--resume", o.resume, "Continue every network from its checkpoint (others start afresh)");
+  app.add_flag("--resume", o.resume, "Continue the run in --out: networks with a checkpoint go on from it, the others start afresh "
+               "(without it, a folder that holds an earlier run is refused)");
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     const bool mnist = sp::parse_task(o.task) == sp::task_kind::mnist;
@@ -215,6 +216,10 @@ int main(int argc, char** argv) {
     for (int n : ns)
       for (int p : ps)
         for (int r = 1; r <= o.runs; ++r) jobs.push_back({n, p, r, sk::seed{o.seed + std::uint64_t(r - 1)}});
+
+    std::vector<fs::path> outputs{fs::path(o.out) / "results.csv"};
+    for (const job& j : jobs) outputs.push_back(fs::path(o.out) / j.name() / "modes.mat");
+    sk::programs::require_fresh_output(outputs, o.resume);
 
     std::optional<sp::digit_set> train, test;
     std::string data = "context-dependent trials of B.5, " + std::to_string(o.steps) + " steps";

@@ -42,3 +42,12 @@ if(GNUPLOT)
     endif()
   endforeach()
 endif()
+
+# A second run into the folder of the first is refused before it trains (it used to replace the
+# first run's networks); the files are left as they were.
+file(SHA256 ${OUT}/sine/results.csv before)
+execute_process(COMMAND ${GLIFR} --task sine --types Hom --epochs 2 --out ${OUT}/sine RESULT_VARIABLE rc ERROR_VARIABLE err)
+file(SHA256 ${OUT}/sine/results.csv after)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--out: the folder holds the results of an earlier run" OR NOT before STREQUAL after)
+  message(FATAL_ERROR "a run into an earlier run's folder should be refused (${rc}): ${err}")
+endif()

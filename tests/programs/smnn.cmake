@@ -36,3 +36,10 @@ if(GNUPLOT)
     endif()
   endforeach()
 endif()
+
+# A second run into the folder of the first is refused before it trains.
+execute_process(COMMAND ${SMNN} --task context --N 20 --P 2 --rounds 1 --batch 2 --steps 20 --test_trials 2
+                        --out ${OUT}/context_20_2 RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--out: the folder holds the results of an earlier run")
+  message(FATAL_ERROR "a run into an earlier run's folder should be refused (${rc}): ${err}")
+endif()
