@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   app.add_option("--N", n, "Number of units")->capture_default_str();
   app.add_option("--n_trials", n_trials, "Maximum number of training trials")->capture_default_str();
   app.add_option("--seed", seed, "Seed")->check(sk::programs::non_negative_integer)->capture_default_str();
-  app.add_option("--output_dir", output_dir, "Where delayed_sign.mat goes")->capture_default_str();
+  app.add_option("--output_dir,--out", output_dir, "Where delayed_sign.mat goes (--out: the same)")->capture_default_str();
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     const delayed_sign task{};

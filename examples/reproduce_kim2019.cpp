@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.first_seed, "Seed of the first network (network i uses seed + i)")
       ->check(sk::programs::non_negative_integer)
       ->capture_default_str();
-  app.add_option("--out", o.out, "Output folder")->capture_default_str();
+  app.add_option("--out,--output_dir", o.out, "Output folder (--output_dir: the same)")->capture_default_str();
   app.add_option("--merge", o.merge,
                  "Instead of training: combine the networks.csv files of earlier runs (other seeds) into one table and "
                  "figures")

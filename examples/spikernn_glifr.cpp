@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--test_limit", o.test_limit, "Use only the first N test images (0: all)")->capture_default_str();
   app.add_option("--eval_every", o.s.eval_every, "Epochs between test evaluations (default: 50 sine, 1 MNIST)");
-  app.add_option("--out", o.out, "Output folder")->capture_default_str();
+  app.add_option("--out,--output_dir", o.out, "Output folder (--output_dir: the same)")->capture_default_str();
   app.add_option("--checkpoint_every", o.checkpoint_every,
                  "Updates between checkpoints (DIR/<type>-<run>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
       ->capture_default_str();

@@ -62,16 +62,17 @@ sk::io::figure output_figure(const sk::rate_model<float>& m, const Task& task, s
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model_path, plots = "plots";
+  std::string model_path, plots = "plots", task_flag;
   std::uint64_t seed = 1;
   CLI::App app{"Plot a saved rate model: training loss and outputs on one trial of each type.", "spikernn-plot"};
   app.add_option("--model", model_path, "A model MAT file")->required();
   app.add_option("--plots", plots, "Folder for the figures")->capture_default_str();
+  app.add_option("--task", task_flag, "Task, when the file does not say: go-nogo, xor, mante, mante_port (as spikernn-eval)");
   app.add_option("--seed", seed, "Seed of the noise of the plotted trials")->check(sk::programs::non_negative_integer)->capture_default_str();
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     const auto m = sk::io::load_rate_model<float>(model_path);
-    const std::string task = sk::programs::task_of(m, "");
+    const std::string task = sk::programs::task_of(m, task_flag);
     fs::create_directories(plots);
     const sk::io::mat_reader in(model_path);
     std::vector<double> losses;

@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", o.rounds, "Context: rounds of a fresh batch")->capture_default_str();
   app.add_option("--steps_per_round", o.steps_per_round, "Context: updates per batch")->capture_default_str();
   app.add_option("--test_trials", o.test_trials, "Context: test trials")->capture_default_str();
-  app.add_option("--out", o.out, "Output folder")->capture_default_str();
+  app.add_option("--out,--output_dir", o.out, "Output folder (--output_dir: the same)")->capture_default_str();
   app.add_option("--checkpoint_every", o.checkpoint_every,
                  "Updates between checkpoints (DIR/<network>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")
       ->capture_default_str();

@@ -163,7 +163,9 @@ int run(const options& o, const Task& task) {
 }
 
 template <class Task>
-int dispatch(const options& o, const Task& task) {
+int dispatch(options o, const Task& task) {
+  // the original lowercases --act (and --task, --loss_fn)
+  std::transform(o.act.begin(), o.act.end(), o.act.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   const bool dale = parse_bool(o.apply_dale, "apply_dale");
   if (o.act == "sigmoid") return dale ? run<sk::sigmoid, sk::dale>(o, task) : run<sk::sigmoid, sk::no_dale>(o, task);
   if (o.act == "softplus") return dale ? run<sk::softplus, sk::dale>(o, task) : run<sk::softplus, sk::no_dale>(o, task);
@@ -191,7 +193,8 @@ int main(int argc, char** argv) {
       ->expected(1, 2)
       ->capture_default_str();
   app.add_option("--n_trials", o.n_trials, "Maximum number of training trials")->capture_default_str();
-  app.add_option("--output_dir", o.output_dir, "The model goes under <output_dir>/models/<task>/…")->capture_default_str();
+  app.add_option("--output_dir,--out", o.output_dir, "The model goes under <output_dir>/models/<task>/… (--out: the same)")
+      ->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of every random draw (network, trials, noise)")
       ->check(sk::programs::non_negative_integer)
       ->capture_default_str();

@@ -14,6 +14,9 @@ TEST_CASE("registry: tasks by the original's and the port's names") {
   CHECK(std::holds_alternative<mante>(make_task("mante")));
   CHECK(canonical_task_name("go_nogo") == "go-nogo");
   CHECK(canonical_task_name("flip-flop").empty());
+  CHECK(canonical_task_name("Go-NoGo") == "go-nogo");  // any case, as the original lowercases --task
+  CHECK(canonical_task_name("XOR") == "xor");
+  CHECK(std::holds_alternative<mante>(make_task("Mante")));
   CHECK_THROWS_WITH_AS(make_task("flip-flop"), doctest::Contains("'task'"), invalid_parameter);
   const int inputs = std::visit([](const auto& t) { return t.n_inputs(); }, make_task("mante"));
   CHECK(inputs == 4);

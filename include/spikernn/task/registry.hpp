@@ -11,14 +11,17 @@
 #include "spikernn/task/xor.hpp"
 
 #include <string>
+#include <utility>
 #include <variant>
 
 namespace spikernn {
 
 using any_task = std::variant<go_nogo, xor_task, mante, mante_port>;
 
-/// The canonical name of a task name as users write it ("go_nogo" → "go-nogo"), or "" if unknown.
-inline std::string canonical_task_name(const std::string& name) {
+/// The canonical name of a task name as users write it ("go_nogo", "Go-NoGo" → "go-nogo"), or ""
+/// if unknown. Case does not matter, as in the original's main.py (it lowercases --task).
+inline std::string canonical_task_name(std::string name) {
+  for (char& c : name) c = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
   if (name == "go-nogo" || name == "go_nogo" || name == "gonogo") return "go-nogo";
   if (name == "xor") return "xor";
   if (name == "mante") return "mante";
