@@ -37,7 +37,7 @@ inline const CLI::Validator non_negative_integer(
       return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos ? std::string()
                                                                                  : "a non-negative whole number, got '" + s + "'";
     },
-    "UINT");
+    "");
 
 /// The machine's physical memory in bytes (0 when unknown).
 inline double physical_memory_bytes() {

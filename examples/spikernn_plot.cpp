@@ -72,7 +72,16 @@ int main(int argc, char** argv) {
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     const auto m = sk::io::load_rate_model<float>(model_path);
-    const std::string task = sk::programs::task_of(m, task_flag);
+    // A model of a task spikernn does not ship (a user's own, custom_task) still has its loss
+    // curve: only the output figure needs the task.
+    std::string task;
+    try {
+      task = sk::programs::task_of(m, task_flag);
+    } catch (const sk::invalid_parameter& e) {
+      if (!task_flag.empty()) throw;  // a --task the program does not know: the user's mistake
+      std::cerr << "spikernn-plot: " << model_path << ": task '" << m.task
+                << "' is not one spikernn ships (or not named): the training loss only\n";
+    }
     fs::create_directories(plots);
     const sk::io::mat_reader in(model_path);
     std::vector<double> losses;
@@ -81,10 +90,13 @@ int main(int argc, char** argv) {
       const auto used = in.has("tr") ? std::min<sk::index_t>(all.size(), in.integer("tr") + 1) : all.size();
       losses.assign(all.data(), all.data() + used);
     }
-    const sk::io::figure outputs = sk::programs::about_file(app, model_path, [&] {
-      return std::visit([&](const auto& tk) { return output_figure(m, tk, seed); }, sk::make_task(task));
-    });
-    bool rendered = sk::io::plot(fs::path(plots) / "rate_output", outputs);
+    bool rendered = true;
+    if (!task.empty()) {
+      const sk::io::figure outputs = sk::programs::about_file(app, model_path, [&] {
+        return std::visit([&](const auto& tk) { return output_figure(m, tk, seed); }, sk::make_task(task));
+      });
+      rendered = sk::io::plot(fs::path(plots) / "rate_output", outputs);
+    }
     if (!losses.empty()) rendered = sk::io::plot(fs::path(plots) / "training_loss", loss_figure(losses)) && rendered;
     std::cout << plots << (rendered ? ": PNG figures with their data and gnuplot scripts\n"
                                     : ": data and gnuplot scripts (gnuplot not found: no PNG)\n");

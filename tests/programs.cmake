@@ -55,6 +55,11 @@ endif()
 # A task defined outside the library goes through training, saving, search and evaluation.
 add_test(NAME program.custom_task COMMAND custom_task --N 40 --n_trials 150 --output_dir ${CMAKE_CURRENT_BINARY_DIR}/custom_task)
 set_tests_properties(program.custom_task PROPERTIES PASS_REGULAR_EXPRESSION "LIF accuracy [01]\\.[0-9]+ at scaling factor")
+set_tests_properties(program.custom_task PROPERTIES FIXTURES_SETUP custom_task_model)
+# spikernn-plot draws the training loss of a model of a task it does not ship (exit 0)
+add_test(NAME program.plot_custom_task
+  COMMAND sh -c "'$<TARGET_FILE:spikernn-plot>' --model '${CMAKE_CURRENT_BINARY_DIR}/custom_task/delayed_sign.mat' --plots '${CMAKE_CURRENT_BINARY_DIR}/custom_task/plots' 2>&1 | grep -q 'training loss only' && test -s '${CMAKE_CURRENT_BINARY_DIR}/custom_task/plots/training_loss.dat'")
+set_tests_properties(program.plot_custom_task PROPERTIES FIXTURES_REQUIRED custom_task_model)
 
 # The paper-figure program on a toy scale: every output is written and bad flags are refused.
 # the run refuses a folder that holds an earlier run's networks.csv: start from an empty one
@@ -142,3 +147,9 @@ endforeach()
 add_test(NAME program.command_line_contract
   COMMAND ${CMAKE_COMMAND} "-DPROGRAMS=${_contract_programs}" -DOUT=${CMAKE_CURRENT_BINARY_DIR}/contract
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/contract.cmake)
+
+# The command-line reference in docs/ is the programs' own --help.
+add_test(NAME program.cli_reference
+  COMMAND ${CMAKE_COMMAND} -DSCRIPT=${PROJECT_SOURCE_DIR}/scripts/cli_reference.sh -DBIN=$<TARGET_FILE_DIR:spikernn-train>
+          -DDOC=${PROJECT_SOURCE_DIR}/docs/cli.md -DOUT=${CMAKE_CURRENT_BINARY_DIR}/cli.md
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/cli_reference.cmake)
