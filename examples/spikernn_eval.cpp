@@ -30,6 +30,7 @@ struct options : sk::programs::spiking_flags {
   double factor = 0;
   // stimulation of chosen units during a window (the original's stims)
   std::string stim_mode = "none", stim_units, stim_window;
+  bool in_sample = false;  ///< replay the search's trials instead of held-out ones
 };
 
 /// --stim exc|inh|none, --stim_units 1,5,9 (1-based), --stim_window FROM:TO (LIF steps).
@@ -139,12 +140,22 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o, c
   }
   sk::spiking_eval_options eval = o.eval();
   eval.stimulation = stimulation;
+  // Held out by default: trials no search scores, so the accuracy is not the one the factor was
+  // chosen on (which overstates it); --in_sample replays the search's own trials.
+  eval.first_trial = o.in_sample ? 0 : sk::held_out_first_trial;
   const auto s = o.with_neuron(
       [&]<class N>(std::type_identity<N>) { return sk::evaluate_spiking<N>(m, tk, factor, eval, o.conversion()); });
-  std::printf("%s\n  task %s, %s neurons, scaling factor %g, %d trials\n  accuracy %.3f\n", m.file.string().c_str(),
-              std::string(tk.name()).c_str(), o.neuron_name().c_str(), factor, o.trials, s.accuracy);
-  for (const auto& c : s.conditions)
-    std::printf("    %-8s %3d / %3d  %.3f\n", c.condition.c_str(), c.correct, c.trials, c.accuracy());
+  const double rate = sk::rate_accuracy_on_spiking_trials(m, tk, eval);
+  const auto ci = s.interval();
+  std::printf("%s\n  task %s, %s neurons, scaling factor %g, %d %s trials\n  accuracy %.3f (95 %% interval [%.3f, %.3f]); "
+              "the rate network on the same trials %.3f\n",
+              m.file.string().c_str(), std::string(tk.name()).c_str(), o.neuron_name().c_str(), factor, o.trials,
+              o.in_sample ? "of the search's (in-sample)" : "held-out", s.accuracy, ci.lo, ci.hi, rate);
+  for (const auto& c : s.conditions) {
+    const auto cc = sk::wilson_interval(c.correct, c.trials);
+    std::printf("    %-8s %3d / %3d  %.3f  [%.3f, %.3f]\n", c.condition.c_str(), c.correct, c.trials, c.accuracy(), cc.lo,
+                cc.hi);
+  }
   std::printf("  spikes per trial %.0f; mean rate excitatory %.2f Hz, inhibitory %.2f Hz; units silent %ld of %ld\n",
               double(s.total_spikes) / o.trials, s.mean_exc_rate, s.mean_inh_rate, long((s.unit_rates == 0).count()),
               long(s.unit_rates.size()));
@@ -168,6 +179,8 @@ int main(int argc, char** argv) {
   app.add_option("--stim_units", o.stim_units, "Units to stimulate, 1-based: a comma list or FROM:TO");
   app.add_option("--stim_window", o.stim_window, "Stimulation window FROM:TO in LIF steps (1-based, TO excluded)");
   app.add_option("--plots", o.plots, "Folder for rasters, output traces and the factor curve (PNG + data + gnuplot scripts)");
+  app.add_flag("--in_sample", o.in_sample,
+               "Score the trials the search chose the factor on (default: held-out trials, which no search uses)");
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     o.validate();

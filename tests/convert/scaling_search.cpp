@@ -156,3 +156,46 @@ TEST_CASE("evaluate_spiking of a rate model: the converted network's score at th
   two_inputs.w_in = matrix<double>::Zero(10, 2);
   CHECK(refused([&] { evaluate_spiking(two_inputs, task, 20.0, {.trials = 1}); }) == "task");
 }
+
+TEST_CASE("search_scaling: the original's estimator scores every factor on fresh trials, ours on common ones") {
+  const auto m = always_firing();
+  const go_nogo task{};
+  const spiking_eval_options eval{.trials = 6, .threads = 2, .seed = seed{3}};
+  const std::vector<double> grid{1.0, 1e9};
+  const auto common = search_scaling(m, task, {.factors = grid, .eval = eval});
+  const auto fresh = search_scaling(m, task, {.factors = grid, .eval = eval, .estimator = search_estimator::fresh_per_factor});
+  CHECK(common.estimator == search_estimator::common_trials);
+  CHECK(fresh.estimator == search_estimator::fresh_per_factor);
+  CHECK(common.scores[0].trial_conditions == common.scores[1].trial_conditions);  // the same trials
+  for (std::size_t k = 0; k < grid.size(); ++k) {
+    CAPTURE(k);
+    spiking_eval_options at = eval;
+    at.first_trial = search_first_trial(search_estimator::fresh_per_factor, k);
+    CHECK(at.first_trial == (std::uint64_t(k) + 1) << 40);
+    CHECK(fresh.scores[k].correct == evaluate_spiking(m, task, grid[k], at).correct);
+  }
+  // neither estimator touches the held-out trials
+  CHECK(search_first_trial(search_estimator::fresh_per_factor, max_grid_values) < held_out_first_trial);
+}
+
+TEST_CASE("search_scaling_until_interior: the grid grows past an edge best, every factor scored as on its own") {
+  const auto m = always_firing();
+  const go_nogo task{};
+  const spiking_eval_options eval{.trials = 8, .threads = 2, .seed = seed{4}};
+  const std::vector<double> grid{300, 400, 500};  // room to grow on both sides
+  const auto plain = search_scaling(m, task, {.factors = grid, .eval = eval});
+  const auto res = search_scaling_until_interior(m, task, {.factors = grid, .eval = eval}, 2, 3);
+  CHECK(std::is_sorted(res.factors.begin(), res.factors.end()));
+  CHECK(res.factors.size() == res.perfs.size());
+  CHECK(res.factors.size() == res.scores.size());
+  for (double f : grid) CHECK(std::find(res.factors.begin(), res.factors.end(), f) != res.factors.end());
+  for (std::size_t k = 0; k < res.factors.size(); ++k) {  // common trials: each is the direct score
+    CAPTURE(res.factors[k]);
+    CHECK(res.perfs[k] == evaluate_spiking(m, task, res.factors[k], eval).accuracy);
+  }
+  if (plain.best_at_edge()) CHECK(res.factors.size() > grid.size());  // it grew past the edge
+  else CHECK(res.factors == grid);
+  CHECK(res.factors.size() <= grid.size() + 6);  // at most 2 extensions of 3
+  for (std::size_t k = 0; k < res.perfs.size(); ++k) CHECK(res.perfs[k] <= res.best_perf());
+  CHECK(refused([&] { search_scaling_until_interior(m, task, {.factors = {300, 100}, .eval = eval}); }) == "factors");
+}

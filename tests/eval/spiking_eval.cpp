@@ -138,3 +138,28 @@ TEST_CASE("evaluate_spiking: a trained Go-NoGo network converts at factor 20 (N=
   const auto unscaled = evaluate_spiking(model, task, 1.0, {.trials = 8, .threads = 2});
   CHECK(unscaled.accuracy < 0.9);
 }
+
+TEST_CASE("evaluate_spiking: first_trial picks another block of trials - the rate network on the same ones") {
+  const auto model = untrained(30, 6);
+  const go_nogo task{};
+  const auto lif = to_lif<double>(model, 20.0);
+  const spiking_eval_options in_sample{.trials = 8, .threads = 2, .seed = seed{2}};
+  spiking_eval_options held_out = in_sample;
+  held_out.first_trial = held_out_first_trial;
+  const auto a = evaluate_spiking(lif, task, in_sample), b = evaluate_spiking(lif, task, held_out);
+  CHECK(a.total_spikes != b.total_spikes);  // other trials, other noise
+  // trial k of the held-out block is the stream (seed, spiking_trial, 2^62 + k)
+  rng g(seed{2}, purpose::spiking_trial, held_out_first_trial + 3);
+  CHECK(b.trial_conditions[3] == task.spiking_trial(g).condition);
+  const auto ci = b.interval();
+  CHECK(ci.lo <= b.accuracy);
+  CHECK(ci.hi >= b.accuracy);
+  // the rate network judged on those trials by the training rule: a fraction, the same for any
+  // thread count
+  const double rate = rate_accuracy_on_spiking_trials(model, task, held_out);
+  spiking_eval_options one = held_out;
+  one.threads = 1;
+  CHECK(rate == rate_accuracy_on_spiking_trials(model, task, one));
+  CHECK(rate >= 0.0);
+  CHECK(rate <= 1.0);
+}

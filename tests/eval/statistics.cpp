@@ -36,3 +36,19 @@ TEST_CASE("statistics: the permutation test separates shifted groups and not equ
   CHECK(p > 0.01);
   CHECK(p < 0.5);
 }
+
+TEST_CASE("statistics: the Wilson interval of an accuracy, as tabulated") {
+  // Wilson (1927) / Newcombe (1998) table: 81 of 263 → [0.2553, 0.3662]
+  const auto a = wilson_interval(81, 263);
+  CHECK(a.lo == doctest::Approx(0.2553).epsilon(2e-4));
+  CHECK(a.hi == doctest::Approx(0.3662).epsilon(2e-4));
+  const auto all = wilson_interval(100, 100);  // 100 of 100 is not certainty
+  CHECK(all.hi == 1.0);
+  CHECK(all.lo == doctest::Approx(0.963).epsilon(1e-3));
+  const auto none = wilson_interval(0, 10);
+  CHECK(none.lo == 0.0);
+  CHECK(none.hi == doctest::Approx(0.2775).epsilon(1e-3));
+  const auto nothing = wilson_interval(0, 0);
+  CHECK(nothing.lo == 0.0);
+  CHECK(nothing.hi == 1.0);
+}

@@ -293,7 +293,7 @@ TEST_CASE("mat_model: save_scaling_search writes the result and keeps every othe
 
   io::save_scaling_search(path, {20, 25, 30}, {0.5, 0.96, 0.96}, 25);
   auto expected_names = names_before;
-  expected_names.insert({"opt_scaling_factor", "all_perfs", "scaling_factors", "spiking_neuron"});
+  expected_names.insert({"opt_scaling_factor", "all_perfs", "scaling_factors", "spiking_neuron", "search_estimator"});
   CHECK(name_set(path) == expected_names);
   const io::mat_reader after(path);
   CHECK(after.string("spiking_neuron") == "lif");
@@ -321,9 +321,26 @@ TEST_CASE("mat_model: save_scaling_search writes the result and keeps every othe
   CHECK(m.w == before.matrix<float>("w", 10, 10));
   CHECK(m.task == "go-nogo");
 
-  // a second search replaces the result instead of adding to it
-  io::save_scaling_search(path, {40, 45}, {0.25, 0.75}, 45, "qif");
+  // a second search replaces the result; the first moves to the history instead of being lost
+  io::save_scaling_search(path, {.factors = {40, 45}, .perfs = {0.25, 0.75}, .best_factor = 45, .spiking_neuron = "qif",
+                                 .estimator = "fresh_per_factor", .trials = 50});
+  for (const char* v : {"opt_scaling_factor", "all_perfs", "scaling_factors", "spiking_neuron", "search_estimator"})
+    expected_names.insert(std::string("search_history_1_") + v);
+  expected_names.insert("search_trials");
   CHECK(name_set(path) == expected_names);
+  const auto first = io::read_scaling_search(path, "search_history_1_");
+  REQUIRE(first.has_value());
+  CHECK(first->best_factor == 25.0);
+  CHECK(first->factors == std::vector<double>{20, 25, 30});
+  CHECK(first->spiking_neuron == "lif");
+  const auto latest = io::read_scaling_search(path);
+  REQUIRE(latest.has_value());
+  CHECK(latest->estimator == "fresh_per_factor");
+  CHECK(latest->trials == 50);
+  io::save_scaling_search(path, {40}, {0.5}, 40);  // a third: the second becomes history 2
+  CHECK(io::read_scaling_search(path, "search_history_2_")->trials == 50);
+  CHECK(io::read_scaling_search(path, "search_history_1_")->best_factor == 25.0);
+  io::save_scaling_search(path, {40, 45}, {0.25, 0.75}, 45, "qif");
   const io::mat_reader again(path);
   CHECK(again.string("spiking_neuron") == "qif");
   CHECK(again.scalar("opt_scaling_factor") == 45.0);

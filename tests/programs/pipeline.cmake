@@ -82,3 +82,30 @@ if(NOT rc EQUAL 1 OR NOT err MATCHES "aaa_not_a_model.mat: .*skipped" OR NOT out
    OR NOT err MATCHES "1 of 2 files")
   message(FATAL_ERROR "a folder search should go on past a bad file and exit 1 (${rc}): ${out} ${err}")
 endif()
+
+# The two estimators, the file's record of which was used and the history of searches; the
+# evaluation is held out by default and says so, with its interval and the rate network's score.
+file(COPY ${model} DESTINATION ${OUT}/estimators)
+set(est_model ${OUT}/estimators/${name})
+execute_process(COMMAND ${SEARCH} --model ${est_model} --factors 20:5:25 --trials 4 --estimator original
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "95 % interval \\[[01]\\.[0-9]+, [01]\\.[0-9]+\\]; the original's fresh-trials estimator")
+  message(FATAL_ERROR "spikernn-search --estimator original (${rc}): ${out} ${err}")
+endif()
+execute_process(COMMAND ${SEARCH} --model ${est_model} --factors 20:5:25 --trials 2 --extend 1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT err MATCHES "held a search with lif neurons and 4 trials per factor")
+  message(FATAL_ERROR "a search with fewer trials should warn and keep the earlier one (${rc}): ${err}")
+endif()
+execute_process(COMMAND ${SEARCH} --model ${est_model} --estimator newest RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--estimator: ")
+  message(FATAL_ERROR "an unknown estimator should be refused by name (${rc}): ${err}")
+endif()
+execute_process(COMMAND ${EVAL} --model ${est_model} --trials 4 RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "4 held-out trials" OR NOT out MATCHES "rate network on the same trials [01]\\.[0-9]+")
+  message(FATAL_ERROR "spikernn-eval should evaluate held-out trials by default (${rc}): ${out}")
+endif()
+execute_process(COMMAND ${EVAL} --model ${est_model} --trials 4 --in_sample RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "in-sample")
+  message(FATAL_ERROR "spikernn-eval --in_sample (${rc}): ${out}")
+endif()

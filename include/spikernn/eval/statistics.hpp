@@ -1,10 +1,12 @@
 // Summary statistics of populations of networks (the paper's tables: mean ± std over runs, the
-// significance of a difference between two conditions). NaN where a statistic is undefined
+// significance of a difference between two conditions) and the confidence interval of an
+// accuracy measured on a finite number of trials. NaN where a statistic is undefined
 // (the mean of nothing, the spread of one value), so a table shows the gap instead of a number.
 #pragma once
 
 #include "spikernn/core/rng.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <numeric>
@@ -54,6 +56,22 @@ inline double permutation_p(std::span<const double> a, std::span<const double> b
     if (d >= observed - 1e-12) ++extreme;
   }
   return double(extreme + 1) / double(rounds + 1);
+}
+
+/// A confidence interval of a proportion.
+struct proportion_interval {
+  double lo = 0, hi = 1;
+};
+
+/// The Wilson score interval of k successes in n trials (95 % for the default z): unlike the
+/// normal approximation it stays inside [0, 1] and is honest at 0 and n successes (100 of 100
+/// correct is [0.963, 1], not [1, 1]). n = 0 gives [0, 1].
+inline proportion_interval wilson_interval(long k, long n, double z = 1.959963984540054) {
+  if (n <= 0) return {};
+  const double p = double(k) / double(n), z2 = z * z, nn = double(n);
+  const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+  const double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
 }  // namespace spikernn

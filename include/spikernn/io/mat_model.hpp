@@ -11,9 +11,11 @@
 #include "spikernn/train/loss.hpp"
 #include "spikernn/train/trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -196,23 +198,71 @@ inline std::vector<double> load_eval_labels(const std::filesystem::path& path) {
   return out;
 }
 
-/// Writes the grid search's result into the model file — opt_scaling_factor, all_perfs (n×1),
-/// scaling_factors (1×n) and spiking_neuron (the neuron policy searched: "lif" or "qif", not in
-/// the original's files) — keeping every other variable; atomic, so a failure leaves the file
-/// as it was.
+/// A scaling-factor search as a model file records it.
+struct scaling_search_record {
+  std::vector<double> factors, perfs;
+  double best_factor = 0;
+  std::string spiking_neuron = "lif";
+  std::string estimator = "common_trials";  ///< search_estimator's name ("" in files of older versions)
+  long trials = 0;                          ///< per factor (0: not recorded)
+};
+
+/// The search a model file holds, if any.
+inline std::optional<scaling_search_record> read_scaling_search(const std::filesystem::path& path,
+                                                                const std::string& prefix = "") {
+  const mat_reader in(path);
+  if (!in.has(prefix + "opt_scaling_factor")) return std::nullopt;
+  scaling_search_record r;
+  r.best_factor = in.scalar(prefix + "opt_scaling_factor");
+  if (in.has(prefix + "scaling_factors")) {
+    const auto f = in.vector<double>(prefix + "scaling_factors");
+    r.factors.assign(f.data(), f.data() + f.size());
+    const auto p = in.vector<double>(prefix + "all_perfs", f.size());
+    r.perfs.assign(p.data(), p.data() + p.size());
+  }
+  if (in.has(prefix + "spiking_neuron")) r.spiking_neuron = in.string(prefix + "spiking_neuron");
+  r.estimator = in.has(prefix + "search_estimator") ? in.string(prefix + "search_estimator") : "";
+  if (in.has(prefix + "search_trials")) r.trials = long(in.integer(prefix + "search_trials"));
+  return r;
+}
+
+/// Writes a search's result into a model file (opt_scaling_factor, all_perfs, scaling_factors as
+/// lambda_grid_search.m, plus spiking_neuron, search_estimator and search_trials), keeping every
+/// other variable. A search the file held before is not lost: it moves to
+/// search_history_<k>_<name> (k = 1, 2, … oldest first).
+inline void save_scaling_search(const std::filesystem::path& path, const scaling_search_record& rec) {
+  if (rec.factors.size() != rec.perfs.size() || rec.factors.empty())
+    throw file_error(path.string(), "a search result needs one performance per scaling factor");
+  const std::vector<std::string> names{"opt_scaling_factor", "all_perfs",        "scaling_factors",
+                                       "spiking_neuron",     "search_estimator", "search_trials"};
+  const std::optional<scaling_search_record> earlier = read_scaling_search(path);
+  const mat_reader in(path);  // reads everything now: the file can be replaced below
+  mat_writer out(path);
+  in.copy_all_except(out, names);
+  const auto write = [&](const scaling_search_record& r, const std::string& prefix) {
+    out.write_string(prefix + "spiking_neuron", r.spiking_neuron);
+    if (!r.estimator.empty()) out.write_string(prefix + "search_estimator", r.estimator);
+    if (r.trials > 0) out.write_int(prefix + "search_trials", r.trials);
+    out.write_scalar(prefix + "opt_scaling_factor", r.best_factor);
+    if (!r.factors.empty()) {
+      out.write(prefix + "all_perfs", Eigen::Map<const vector<double>>(r.perfs.data(), index_t(r.perfs.size())));
+      out.write(prefix + "scaling_factors", Eigen::Map<const row_vector<double>>(r.factors.data(), index_t(r.factors.size())));
+    }
+  };
+  if (earlier) {  // the earlier search goes to the history, under the next number
+    int k = 1;
+    while (in.has("search_history_" + std::to_string(k) + "_opt_scaling_factor")) ++k;
+    write(*earlier, "search_history_" + std::to_string(k) + "_");
+  }
+  write(rec, "");
+  out.commit();
+}
+
+/// The same, as the programs of earlier versions called it.
 inline void save_scaling_search(const std::filesystem::path& path, const std::vector<double>& factors,
                                 const std::vector<double>& perfs, double best_factor,
                                 const std::string& spiking_neuron = "lif") {
-  if (factors.size() != perfs.size() || factors.empty())
-    throw file_error(path.string(), "a search result needs one performance per scaling factor");
-  const mat_reader in(path);  // reads everything now: the file can be replaced below
-  mat_writer out(path);
-  in.copy_all_except(out, {"opt_scaling_factor", "all_perfs", "scaling_factors", "spiking_neuron"});
-  out.write_string("spiking_neuron", spiking_neuron);
-  out.write_scalar("opt_scaling_factor", best_factor);
-  out.write("all_perfs", Eigen::Map<const vector<double>>(perfs.data(), index_t(perfs.size())));
-  out.write("scaling_factors", Eigen::Map<const row_vector<double>>(factors.data(), index_t(factors.size())));
-  out.commit();
+  save_scaling_search(path, scaling_search_record{factors, perfs, best_factor, spiking_neuron, "common_trials", 0});
 }
 
 using spikernn::rate_model;
