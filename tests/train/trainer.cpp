@@ -39,6 +39,28 @@ TEST_CASE("trainer: evaluations come at trials 1 / 101 / 201 … and observers s
   CHECK(res.last.r.cols() == 200);
 }
 
+TEST_CASE("trainer: an observer that returns true stops the run after that trial") {
+  struct stop_at {
+    long trial;
+    int evaluations = 0;
+    bool on_trial(const train_progress& p) const { return p.trial == trial; }
+    bool on_evaluation(const train_progress&) { return ++evaluations == 2; }
+  };
+  const go_nogo task{};
+  rate_rnn<float> a({.n = 30}, seed{1}), b({.n = 30}, seed{1});
+  stop_at at_trial{40}, at_eval{1000};
+  counting_observer seen;  // a void observer beside it still sees every trial
+  const auto ra = train(a, task, adam{}, {.eval_trials = 5}, {.n_trials = 300, .seed = seed{2}}, at_trial, seen);
+  CHECK_FALSE(ra.success);
+  CHECK(ra.last_trial == 40);
+  CHECK(seen.trials == 41);
+  CHECK(ra.losses[40] != 0.0);
+  CHECK(ra.losses[41] == 0.0);
+  const auto rb = train(b, task, adam{}, {.eval_trials = 5}, {.n_trials = 300, .seed = seed{2}}, at_eval);
+  CHECK(rb.last_trial == 101);  // the second evaluation comes after trial 101
+  CHECK(rb.history.size() == 2);
+}
+
 TEST_CASE("trainer: the same seed repeats a run exactly - another seed does not") {
   const go_nogo task{};
   auto run = [&](std::uint64_t s) {

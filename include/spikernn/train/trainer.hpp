@@ -14,6 +14,7 @@
 #include "spikernn/core/param_store.hpp"
 
 #include <algorithm>
+#include <concepts>
 #include <span>
 #include <string>
 #include <tuple>
@@ -125,13 +126,19 @@ void record_trial(const typename M::tape& tp, const trial& tr, trial_record<type
               .transpose();
 }
 
+/// Calls o.on_trial / o.on_evaluation when present; true when the observer asks to stop (its
+/// member returns something convertible to bool that is true).
 template <class Obs>
-void notify_trial(Obs& o, const train_progress& p) {
-  if constexpr (requires { o.on_trial(p); }) o.on_trial(p);
+bool notify_trial(Obs& o, const train_progress& p) {
+  if constexpr (requires { { o.on_trial(p) } -> std::convertible_to<bool>; }) return bool(o.on_trial(p));
+  else if constexpr (requires { o.on_trial(p); }) o.on_trial(p);
+  return false;
 }
 template <class Obs>
-void notify_evaluation(Obs& o, const train_progress& p) {
-  if constexpr (requires { o.on_evaluation(p); }) o.on_evaluation(p);
+bool notify_evaluation(Obs& o, const train_progress& p) {
+  if constexpr (requires { { o.on_evaluation(p) } -> std::convertible_to<bool>; }) return bool(o.on_evaluation(p));
+  else if constexpr (requires { o.on_evaluation(p); }) o.on_evaluation(p);
+  return false;
 }
 template <class Obs>
 void notify_finish(Obs& o, const train_progress& p) {
@@ -205,7 +212,9 @@ struct kim2019_monitor {
     for (long b = 0; b < B; ++b) res.losses[std::size_t(r.step * B + b)] = r.detail.per_sample[std::size_t(b)];
     res.last_trial = (r.step + 1) * B - 1;
     [[maybe_unused]] train_progress prog{res.last_trial, opts.n_trials, r.loss, nullptr, r.seconds, false};
-    std::apply([&](auto&... o) { (notify_trial(o, prog), ...); }, observers);
+    bool asked = false;  // an observer asked to stop (every observer is still shown the step)
+    std::apply([&](auto&... o) { ((asked = notify_trial(o, prog) || asked), ...); }, observers);
+    if (asked) return true;
     if ((r.step - 1) % stop.eval_every != 0) return false;
     evaluation ev = evaluate_rate(r.model, task, stop.eval_trials, opts.seed,
                                   std::uint64_t(eval_count++) * std::uint64_t(stop.eval_trials), opts.loss);
@@ -215,7 +224,7 @@ struct kim2019_monitor {
     prog.eval = &ev;
     prog.success = met;
     prog.seconds = r.seconds;
-    std::apply([&](auto&... o) { (notify_evaluation(o, prog), ...); }, observers);
+    std::apply([&](auto&... o) { ((asked = notify_evaluation(o, prog) || asked), ...); }, observers);
     res.last_eval = ev;
     ev.outputs.resize(0, 0);  // the history keeps summaries only
     res.history.push_back(std::move(ev));
@@ -223,7 +232,7 @@ struct kim2019_monitor {
       res.success = true;
       res.trials_to_criterion = res.last_trial + 1;
     }
-    return met;
+    return met || asked;
   }
 
   template <class F>
@@ -293,7 +302,9 @@ struct kim2019_monitor {
 };
 }  // namespace detail
 
-/// Trains `model` on `tk` until the stop rule is met or n_trials trials are used.
+/// Trains `model` on `tk` until the stop rule is met or n_trials trials are used. Observers may
+/// also end the run: an on_trial or on_evaluation that returns true stops it after that trial
+/// (the result then has success == false unless the rule was met at that evaluation).
 template <rate_trainable M, task Task, class... Observers>
 train_result<typename M::scalar> train(M& model, const Task& tk, adam opt, stop_rule stop, train_options opts,
                                        Observers&&... observers) {
