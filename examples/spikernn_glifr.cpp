@@ -186,11 +186,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", o.threads, "Networks trained at once (0: all cores); results do not depend on it")
       ->capture_default_str();
-  app.add_option("--epochs", o.s.epochs, "Epochs (default: the version's for the task)");
-  app.add_option("--batch", o.s.batch, "Batch size (default: the version's)");
-  app.add_option("--lr", o.s.lr, "Adam learning rate (default: the version's)");
-  app.add_option("--hidden", o.s.hidden, "Hidden size for every type (default: the parameter-matched sizes)");
-  app.add_option("--delay", o.s.delay, "Recurrent delay in steps (default: 20 for GLIFR; RNN 1 in v2021)");
+  app.add_option("--epochs", o.s.epochs, "Epochs (default: the version's for the task)")->check(CLI::PositiveNumber);
+  app.add_option("--batch", o.s.batch, "Batch size (default: the version's)")->check(CLI::PositiveNumber);
+  app.add_option("--lr", o.s.lr, "Adam learning rate (default: the version's)")->check(CLI::PositiveNumber);
+  app.add_option("--hidden", o.s.hidden, "Hidden size for every type (default: the parameter-matched sizes)")->check(CLI::PositiveNumber);
+  app.add_option("--delay", o.s.delay, "Recurrent delay in steps (default: 20 for GLIFR; RNN 1 in v2021)")->check(CLI::PositiveNumber);
   app.add_option("--sigma_v", o.s.sigma_v, "Sharpness σ_V of the GLIFR rate sigmoid")->capture_default_str();
   app.add_flag("--anneal", o.s.anneal,
                "σ_V = 1 for the first half of the epochs, 1e-3 for the second (v2021 anneal as run)");
@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   app.add_option("--train_limit", o.train_limit, "Use only the first N training images (0: all)")
       ->capture_default_str();
   app.add_option("--test_limit", o.test_limit, "Use only the first N test images (0: all)")->capture_default_str();
-  app.add_option("--eval_every", o.s.eval_every, "Epochs between test evaluations (default: 50 sine, 1 MNIST)");
+  app.add_option("--eval_every", o.s.eval_every, "Epochs between test evaluations (default: 50 sine, 1 MNIST)")->check(CLI::PositiveNumber);
   app.add_option("--out,--output_dir", o.out, "Output folder (--output_dir: the same)")->capture_default_str();
   app.add_option("--checkpoint_every", o.checkpoint_every,
                  "Updates between checkpoints (DIR/<type>-<run>/checkpoint.ckpt; 0: only on Ctrl-C / kill)")

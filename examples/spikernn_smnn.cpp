@@ -208,6 +208,11 @@ int main(int argc, char** argv) {
     cs.validate();
     const std::vector<int> ns = int_list(o.n_list, "N");
     const std::vector<int> ps = o.p_list == "full" ? std::vector<int>{0} : int_list(o.p_list, "P");
+    // P modes of N neurons span at most N dimensions: a larger P is no low-rank network
+    for (int n : ns)
+      for (int p : ps)
+        sk::require(p <= n, "P", "at most the number of neurons --N (" + std::to_string(n) + "), or 'full', got " +
+                                     std::to_string(p));
     for (int n : ns)  // the tape holds about a dozen N × (T·B) states; a full-rank W_rec N × N and its moments
       sk::programs::require_memory(4.0 * (12.0 * n * double(o.steps) * o.batch + 6.0 * double(n) * n), "N",
                                    "a network of " + std::to_string(n) + " neurons over " + std::to_string(o.batch) +
@@ -227,6 +232,10 @@ int main(int argc, char** argv) {
       const fs::path dir = o.data.empty() ? fs::path("data/mnist") : fs::path(o.data);
       train = sp::to_digits(sk::io::load_sequential_mnist(dir, sk::io::mnist_part::train), std::size_t(o.train_limit));
       test = sp::to_digits(sk::io::load_sequential_mnist(dir, sk::io::mnist_part::test), std::size_t(o.test_limit));
+      // checked before any folder is made (train_mnist checks it again, for library callers)
+      if (train->size() == 0 || test->size() == 0)
+        throw sk::file_error(dir.string(), "holds " + std::to_string(train->size()) + " training and " +
+                                               std::to_string(test->size()) + " test digits, expected at least one of each");
       data = std::to_string(train->size()) + " training and " + std::to_string(test->size()) + " test digits from " +
              dir.string() + ", Bernoulli-encoded over " + std::to_string(o.steps) + " steps";
     }

@@ -194,6 +194,10 @@ TEST_CASE("mat_model: missing variables / wrong shapes and non-finite weights ar
   CHECK_THROWS_WITH_AS(io::load_rate_model<float>(nan_w), doctest::Contains("'w'"), file_error);
   const auto bad_m = rewrite("m", [](io::mat_writer& o) { o.write("m", matrix<float>::Constant(10, 10, 2.f)); });
   CHECK_THROWS_WITH_AS(io::load_rate_model<float>(bad_m), doctest::Contains("'m'"), file_error);
+  // a w_in without columns: embed_lif crashed on it (it drives input channel 0)
+  const auto no_inputs = rewrite("w_in", [](io::mat_writer& o) { o.write("w_in", matrix<float>::Zero(10, 0)); });
+  CHECK_THROWS_WITH_AS(io::load_rate_model<float>(no_inputs), doctest::Contains("'w_in'"), file_error);
+  CHECK_THROWS_WITH_AS(io::load_rate_model<float>(no_inputs), doctest::Contains("at least one input channel"), file_error);
   CHECK_THROWS_AS(io::load_rate_model<float>(scratch("does_not_exist.mat")), file_error);
   fs::remove_all(scratch("").parent_path());
 }

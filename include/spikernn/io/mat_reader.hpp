@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -23,6 +25,11 @@ namespace spikernn::io {
 /// Reads a MAT file (v5, or v7.3 when matio was built with HDF5) completely at construction
 /// and closes it, so the file can be replaced while the reader is alive (e.g. rewriting it
 /// with copy_all_except). Accessors coerce between numeric classes and check shapes.
+/// A damaged file is refused at construction: a MAT v5 file is checked element by element
+/// before matio reads it (detail::v5_file_problem: compressed variables inflated and their
+/// checksums verified, dimensions against data), a v7.3 file is opened and listed by HDF5
+/// first. A variable that still cannot be read (an unsupported class, data matio could not
+/// decode) is refused by name when it is asked for, and by copy_all_except before it writes.
 class mat_reader {
  public:
   explicit mat_reader(std::filesystem::path path) : path_(std::move(path)) {
@@ -31,37 +38,86 @@ class mat_reader {
     const auto status = fs::status(path_, ec);
     if (!fs::exists(status)) throw file_error(str(), "does not exist");
     if (fs::is_directory(status)) throw file_error(str(), "is a directory, not a MAT file");
-    if (!std::ifstream(path_, std::ios::binary))
-      throw file_error(str(), "cannot be opened for reading");
-    detail::mat_ptr mat(Mat_Open(str().c_str(), MAT_ACC_RDONLY));
-    if (!mat) throw file_error(str(), "not a MAT file (expected MAT v5 or v7.3)");
-    // matio falls back to MAT v4 for anything without a v5 header, so v4 is where random bytes
-    // and empty files end up; spikernn does not read v4, so call them what they most likely are.
-    if (Mat_GetVersion(mat.get()) == MAT_FT_MAT4)
+    // A FIFO or device would block the reader or never end: a model is a regular file.
+    if (!fs::is_regular_file(status))
+      throw file_error(str(), "is not a regular file (a pipe, socket or device?), expected a MAT file");
+    std::ifstream probe(path_, std::ios::binary);
+    if (!probe) throw file_error(str(), "cannot be opened for reading");
+    // The header decides, not matio: matio takes anything without a v5 header for MAT v4 and
+    // parses it as such, which spikernn does not read; random bytes and empty files end up there.
+    unsigned char header[128] = {};
+    probe.read(reinterpret_cast<char*>(header), 128);
+    const bool little = header[126] == 'I' && header[127] == 'M', big = header[126] == 'M' && header[127] == 'I';
+    const unsigned version = little ? (header[125] << 8 | header[124]) : (header[124] << 8 | header[125]);
+    if (probe.gcount() != 128 || !(little || big) || (version != 0x0100 && version != 0x0200))
       throw file_error(str(), "not a MAT file (expected MAT v5 or v7.3; MAT v4 is not supported)");
+    probe.close();
+    const bool v73 = version == 0x0200;
+    if (!v73) {
+      // Every element checked before matio allocates anything from it (detail::v5_file_problem).
+      if (const std::string problem = detail::v5_file_problem(path_); !problem.empty())
+        throw file_error(str(), "corrupt MAT file: " + problem);
+    }
 
-    // First the directory (headers only), then each variable's data by name, so a variable
-    // matio cannot decode does not hide the ones after it.
+    std::optional<detail::hdf5_quiet> quiet;  // declared before the file: closing it stays quiet too
+    if (v73) quiet.emplace();
+#if defined(SPIKERNN_DETAIL_MAT_HDF5) && SPIKERNN_DETAIL_MAT_HDF5
+    // matio opens a v7.3 file it cannot read as one without variables: HDF5 is asked first.
+    std::vector<std::string> hdf5_names;
+    if (v73)
+      if (const std::string problem = detail::v73_variables(path_, hdf5_names); !problem.empty())
+        throw file_error(str(), "corrupt MAT v7.3 file: " + problem);
+#endif
+    detail::mat_ptr mat(Mat_Open(str().c_str(), MAT_ACC_RDONLY));
+    if (!mat)
+      throw file_error(str(), v73 ? "corrupt MAT v7.3 file: HDF5 cannot open it (damaged or truncated HDF5 structure)"
+                                  : "not a MAT file (expected MAT v5 or v7.3)");
+    if (Mat_GetVersion(mat.get()) != (v73 ? MAT_FT_MAT73 : MAT_FT_MAT5))
+      throw file_error(str(), "not a MAT file (expected MAT v5 or v7.3; this matio cannot read it)");
+
+    // First the directory (headers only), then each variable's data in one more pass (by name
+    // would take a pass per variable), so a variable matio cannot decode does not hide the ones
+    // after it. `order`: the entry of each listed variable; none for a nameless or repeated one.
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
     std::vector<entry> infos;
+    std::vector<std::size_t> order;
+    std::set<std::string> seen;
     while (true) {
       detail::var_ptr info(Mat_VarReadNextInfo(mat.get()));
       if (!info) break;
-      if (info->name == nullptr) continue;
-      std::string name = info->name;
-      if (std::none_of(infos.begin(), infos.end(), [&](const entry& e) { return e.name == name; }))
-        infos.push_back({std::move(name), nullptr, std::move(info)});
-    }
-    if (Mat_GetVersion(mat.get()) == MAT_FT_MAT5) {
-      std::size_t complete = 0;
-      if (const std::string problem = detail::v5_layout_problem(path_, complete); !problem.empty()) {
-        const std::string which =
-            complete < infos.size() ? " (variable '" + infos[complete].name + "' is affected)" : "";
-        throw file_error(str(), "corrupt MAT file: " + problem + which);
+      if (info->name == nullptr || !seen.insert(info->name).second) {
+        order.push_back(none);
+        continue;
       }
+      order.push_back(infos.size());
+      std::string name = info->name;
+      infos.push_back({std::move(name), nullptr, std::move(info), {}});
     }
-    for (auto& e : infos) {
-      e.var.reset(Mat_VarRead(mat.get(), e.name.c_str()));
-      if (e.var) e.info.reset();  // the header alone is kept only for variables matio cannot read
+    if (v73) check_v73_sizes(infos);
+#if defined(SPIKERNN_DETAIL_MAT_HDF5) && SPIKERNN_DETAIL_MAT_HDF5
+    // A variable HDF5 lists but matio could not describe is kept as one that cannot be read.
+    for (const auto& name : hdf5_names)
+      if (seen.insert(name).second)
+        infos.push_back({name, nullptr, nullptr, "HDF5 cannot read it (a damaged object in the file)"});
+#endif
+    Mat_Rewind(mat.get());
+    for (const std::size_t k : order) {
+      detail::var_ptr var(Mat_VarReadNext(mat.get()));  // null when its data cannot be read
+      if (k == none) continue;
+      entry& e = infos[k];
+      e.var = std::move(var);
+      if (e.var && (e.var->name == nullptr || e.name != e.var->name)) e.var.reset();  // out of step: never pair wrongly
+      if (e.var) {
+        e.problem = detail::var_problem(*e.var);
+      } else {
+        const matvar_t& h = *e.info;
+        const bool unsupported = h.class_type == MAT_C_FUNCTION || h.class_type == MAT_C_OBJECT ||
+                                 h.class_type == MAT_C_OPAQUE;
+        e.problem = unsupported ? "MATLAB " + detail::class_name(h) + " arrays are not supported (they cannot be read or copied)"
+                                : "matio could not read its data (corrupt file?)";
+      }
+      if (!e.problem.empty()) e.var.reset();
+      if (e.var) e.info.reset();  // the header alone is kept only for variables that cannot be read
     }
     vars_ = std::move(infos);
   }
@@ -233,9 +289,12 @@ class mat_reader {
   /// writer (the writer reads its file back through the reader).
   template <class Writer>
   void copy_all_except(Writer& out, const std::vector<std::string>& skip) const {
+    // Every variable to copy must be readable before the first one is written.
+    for (const auto& e : vars_)
+      if (!e.var && std::find(skip.begin(), skip.end(), e.name) == skip.end())
+        fail(e.name, "could not be read (" + e.problem + "), so it cannot be copied; nothing was written");
     for (const auto& e : vars_) {
       if (std::find(skip.begin(), skip.end(), e.name) != skip.end()) continue;
-      if (!e.var) fail(e.name, "could not be read (unsupported class or corrupt file), cannot copy it");
       // A deep copy, so the reader stays const and matio may touch the copy while writing.
       detail::var_ptr copy(Mat_VarDuplicate(e.var.get(), 1));
       if (!copy) fail(e.name, "matio could not duplicate it for copying");
@@ -246,8 +305,9 @@ class mat_reader {
  private:
   struct entry {
     std::string name;
-    detail::var_ptr var;   // the variable with its data; null when matio could not read it
+    detail::var_ptr var;   // the variable with its data; null when it could not be read
     detail::var_ptr info;  // then at least its header (class, size), for dims() and class_name()
+    std::string problem;   // and why it could not be read
   };
 
   std::string str() const { return path_.string(); }
@@ -266,6 +326,34 @@ class mat_reader {
     if (s.find('.') != std::string::npos) s.erase(s.find_last_not_of('0') + 1);
     if (!s.empty() && s.back() == '.') s.pop_back();
     return s;
+  }
+
+  /// MAT v7.3: no variable may declare more data than the file could hold even compressed
+  /// (deflate, which MATLAB uses, packs at most 1032 bytes into one), so that damaged HDF5
+  /// dimensions are refused before matio allocates memory for them.
+  void check_v73_sizes(const std::vector<entry>& infos) const {
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path_, ec);
+    const std::uintmax_t cap = 1032 * (ec ? 0 : size);
+    for (const auto& e : infos) {
+      if (!e.info) continue;
+      const matvar_t& v = *e.info;
+      const auto d = detail::dims_of(v);
+      std::size_t width = 1;
+      switch (v.class_type) {
+        case MAT_C_DOUBLE: case MAT_C_INT64: case MAT_C_UINT64: width = 8; break;
+        case MAT_C_SINGLE: case MAT_C_INT32: case MAT_C_UINT32: width = 4; break;
+        case MAT_C_INT16: case MAT_C_UINT16: case MAT_C_CHAR: width = 2; break;
+        default: break;
+      }
+      if (v.isComplex) width *= 2;
+      const std::size_t n = detail::numel(d);
+      if (n > cap / width)
+        throw file_error(str(), "corrupt MAT v7.3 file: variable '" + detail::printable_name(e.name) + "' declares " +
+                                    detail::shape_string(d) + " " + detail::class_name(v) +
+                                    " elements, more than a file of " + std::to_string(size) +
+                                    " bytes can hold even compressed");
+    }
   }
 
   /// The variable or, if its data could not be read, its header.
@@ -291,7 +379,7 @@ class mat_reader {
       fail(name, "missing (expected " + expected + "); the file holds: " +
                      (have.empty() ? std::string("no variables") : have));
     }
-    if (!e->var) fail(name, "could not be read (unsupported class or corrupt file)");
+    if (!e->var) fail(name, "could not be read: " + e->problem);
     return *e->var;
   }
 

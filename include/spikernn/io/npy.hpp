@@ -75,6 +75,20 @@ inline bool npy_count(const std::vector<std::size_t>& shape, std::size_t& n) {
   return true;
 }
 
+/// Whether every extent of `shape`, and the product of the nonzero ones times `width` bytes,
+/// stays below 2^63: the limit under which each extent is a valid (signed) index and a
+/// nonempty array of that shape could exist.
+inline bool npy_extents_fit(const std::vector<std::size_t>& shape, std::size_t width) {
+  const std::size_t limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
+  std::size_t bytes = width;
+  for (auto d : shape) {
+    if (d == 0) continue;
+    if (bytes > limit / d) return false;
+    bytes *= d;
+  }
+  return true;
+}
+
 /// Magic, version, header length and the padded header dict, byte for byte what np.save
 /// writes for the same array (numpy 1.24), so a file from here and one from numpy compare equal.
 inline std::string npy_preamble(std::string_view descr, const std::vector<std::size_t>& shape,
@@ -368,6 +382,9 @@ void write_npy(const std::filesystem::path& path, const Eigen::DenseBase<Derived
 /// Reads an NPY file holding T elements (C or Fortran order) into row-major data.
 /// Throws file_error naming the file and what was expected when it is not an NPY file, has
 /// another element type or byte order, or is truncated or longer than its header declares.
+/// Nothing is allocated before the shape is checked: non-negative extents whose product with
+/// the element size equals the data in the file, and extents a (signed) index can hold even
+/// where another is 0 (the nonzero ones multiply to less than 2^63 bytes).
 template <npy_element T>
 npy_array<T> read_npy(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
@@ -375,6 +392,8 @@ npy_array<T> read_npy(const std::filesystem::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw file_error(name, "does not exist");
   if (fs::is_directory(path, ec)) throw file_error(name, "is a directory, expected an NPY file");
+  if (!fs::is_regular_file(path, ec))
+    throw file_error(name, "is not a regular file (a pipe, socket or device?), expected an NPY file");
   const auto size = static_cast<std::size_t>(fs::file_size(path, ec));
   if (ec) throw file_error(name, "cannot read its size: " + ec.message());
   std::ifstream in(path, std::ios::binary);
@@ -393,6 +412,11 @@ npy_array<T> read_npy(const std::filesystem::path& path) {
   if (available > n * sizeof(T))
     throw file_error(name, std::to_string(available - n * sizeof(T)) + " bytes after the end of the data (the header declares " +
                                what + ", " + std::to_string(n * sizeof(T)) + " bytes); expected the file to end there");
+  // Every extent must be a valid index even when another is 0 and the array empty: the shape
+  // with its zero extents taken as 1 must fit in memory (a damaged (2^64-1, 0) is no array).
+  if (!detail::npy_extents_fit(h.shape, sizeof(T)))
+    throw file_error(name, "the header declares " + what + ": extents that no array in memory can have "
+                           "(their product, zero extents aside, exceeds 2^63 bytes)");
 
   // std::vector<bool> has no contiguous storage, and a Fortran-order file needs reordering:
   // both go through a byte buffer; the common case reads straight into the result.
@@ -446,11 +470,20 @@ matrix<T> read_npy_matrix(const std::filesystem::path& path) {
   if (a.shape.empty() || a.shape.size() > 2)
     throw file_error(path.string(), "holds a " + std::to_string(a.shape.size()) + "-dimensional array of shape " +
                                         detail::npy_shape_repr(a.shape) + ", expected 1 or 2 dimensions for a matrix");
+  // read_npy checked that every extent is a valid index (below 2^63)
   const auto rows = static_cast<index_t>(a.shape[0]);
   const auto cols = a.shape.size() == 2 ? static_cast<index_t>(a.shape[1]) : index_t(1);
+  if (rows < 0 || cols < 0)
+    throw file_error(path.string(), "shape " + detail::npy_shape_repr(a.shape) + " does not fit a matrix's index type");
+  // One copy from C order; no loop over an extent whose partner is 0 (shape (10^15, 0) is empty).
   matrix<T> m(rows, cols);
-  for (index_t i = 0; i < rows; ++i)
-    for (index_t j = 0; j < cols; ++j) m(i, j) = a.data[std::size_t(i * cols + j)];
+  if (m.size() == 0) return m;
+  if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> has no data()
+    for (index_t i = 0; i < rows; ++i)
+      for (index_t j = 0; j < cols; ++j) m(i, j) = a.data[std::size_t(i * cols + j)];
+  } else {
+    m = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(a.data.data(), rows, cols);
+  }
   return m;
 }
 
