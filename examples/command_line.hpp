@@ -89,6 +89,11 @@ inline void require_fresh_output(const std::vector<std::filesystem::path>& files
 /// --help or --version, 2 after a usage error), nothing when it is to run.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   app.set_version_flag("--version", version_text(app.get_name()));
+  // A file or folder flag given as '' would fail late, as an error of the file system.
+  for (const char* flag : {"--model", "--out", "--output_dir", "--plots", "--raster", "--data", "--resume", "--merge"})
+    if (CLI::Option* option = app.get_option_no_throw(flag))
+      option->check(CLI::Validator(
+          [](std::string& s) { return s.empty() ? std::string("a file or folder name, got ''") : std::string(); }, ""));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   app.add_option("--types", o.types, "Comma-separated types, or 'all': " + all)->capture_default_str();
   app.add_option("--runs", o.runs, "Networks per type (seeds --seed, --seed + 1, …)")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the first run")->check(sk::programs::non_negative_integer)->capture_default_str();
-  app.add_option("--paper_version", o.s.version, "Settings of the 2021 code (seed README) or the 2022 code (paper)")
+  app.add_option("--paper_version", o.s.version, "Settings of the 2021 code (the first release) or the 2022 code (the paper's)")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "Networks trained at once (0: all cores); results do not depend on it")
       ->capture_default_str();

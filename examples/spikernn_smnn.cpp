@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
   app.add_option("--runs", o.runs, "Networks per (N, P), seeds --seed, --seed + 1, …")->capture_default_str();
   app.add_option("--seed", o.seed, "Seed of the first run")->check(sk::programs::non_negative_integer)->capture_default_str();
   app.add_option("--threads", o.threads, "Networks trained at once (0: all cores)")->capture_default_str();
-  app.add_option("--neuron", o.neuron, "lif (the paper's model, B.3) or leaky (snnTorch Leaky, B.2)")->capture_default_str();
+  app.add_option("--neuron", o.neuron, "lif (the paper's synaptic LIF neuron) or leaky (snnTorch's Leaky neuron)")->capture_default_str();
   app.add_option("--filter", o.filter, "single or double rate filter (default: double, as the figures)");
   app.add_option("--surrogate", o.surrogate, "fast_sigmoid (slope 25), arctan (alpha 2), sigmoid (slope 25), straight_through")
       ->capture_default_str();
@@ -227,7 +227,7 @@ int main(int argc, char** argv) {
     sk::programs::require_fresh_output(outputs, o.resume);
 
     std::optional<sp::digit_set> train, test;
-    std::string data = "context-dependent trials of B.5, " + std::to_string(o.steps) + " steps";
+    std::string data = "context-dependent trials, " + std::to_string(o.steps) + " steps";
     if (mnist) {
       const fs::path dir = o.data.empty() ? fs::path("data/mnist") : fs::path(o.data);
       train = sp::to_digits(sk::io::load_sequential_mnist(dir, sk::io::mnist_part::train), std::size_t(o.train_limit));

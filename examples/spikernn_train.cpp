@@ -112,6 +112,8 @@ fs::path save_new_model(const options& o, bool dale, const std::string& date, co
 
 template <class Act, class Conn, class Task>
 int run(const options& o, const Task& task) {
+  const auto loss = sk::parse_loss(o.loss);  // refused before anything is made or printed
+  if (!o.resume.empty() && !fs::is_regular_file(o.resume)) throw sk::file_error(o.resume, "no such checkpoint file");
   const sk::rate_rnn_params params{.n = o.n,
                                    .p_inh = o.p_inh,
                                    .p_rec = o.p_rec,
@@ -136,7 +138,7 @@ int run(const options& o, const Task& task) {
   if (!o.resume.empty()) checkpoint = o.resume;
   const sk::train_options topts{.n_trials = o.n_trials,
                                 .batch = o.batch,
-                                .loss = sk::parse_loss(o.loss),
+                                .loss = loss,
                                 .seed = sk::seed{o.seed},
                                 .checkpoint = checkpoint,
                                 .checkpoint_every = o.checkpoint_every / o.batch,

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+#include <string>
 #include <vector>
 
 using namespace spikernn;
@@ -47,4 +49,13 @@ TEST_CASE("mode_importance: spec B.1's tau ranking, from the factors and from a 
   CHECK(refused([&] { mode_importance(xi_in, vector<double>::Ones(2), xi_out); }) == "lambda");
   CHECK(refused([&] { mode_importance(xi_in, l, matrix<double>::Zero(2, 3)); }).empty());
   CHECK(refused([&] { mode_importance(matrix<double>::Zero(2, 3), l, matrix<double>::Zero(2, 3)); }) == "xi_in");
+  // a diverged network (NaN modes) is refused as such, not as "all zero"
+  matrix<double> diverged = xi_in;
+  diverged(1, 2) = std::numeric_limits<double>::quiet_NaN();
+  CHECK(refused([&] { mode_importance(diverged, l, xi_out); }) == "xi_in");
+  try {
+    mode_importance(diverged, l, xi_out);
+  } catch (const invalid_parameter& e) {
+    CHECK(std::string(e.what()).find("diverged") != std::string::npos);
+  }
 }

@@ -90,4 +90,8 @@ TEST_CASE("kim2019: the conditions, their grids and one network's run") {
   CHECK(testing::refused([&] { (void)kim2019::run_network(odd, 1, tiny); }) == "activation");
   CHECK(testing::refused([&] { (void)kim2019::run_network(kim2019::sigmoid, 1, {.n = 20, .n_trials = 30, .min_trials = 30}); }) ==
         "min_trials");
+  // each trial count refused under its own flag's name (all three were reported as n_trials)
+  CHECK(testing::refused([&] { kim2019::settings{.search_trials = 0}.validate(); }) == "search_trials");
+  CHECK(testing::refused([&] { kim2019::settings{.eval_trials = -1}.validate(); }) == "eval_trials");
+  CHECK(testing::refused([&] { kim2019::settings{.n_trials = 0}.validate(); }) == "n_trials");
 }

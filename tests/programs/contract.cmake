@@ -46,3 +46,18 @@ foreach(p IN LISTS PROGRAMS)
     expect_usage_error(${p} --P --task context --N 4 --P 10)
   endif()
 endforeach()
+
+# An empty file or folder name is a usage error naming the flag (it used to fail late, as a file
+# system error, after training).
+foreach(p IN LISTS PROGRAMS)
+  get_filename_component(name ${p} NAME)
+  execute_process(COMMAND ${p} --help OUTPUT_VARIABLE help)
+  foreach(flag --out --model --plots)
+    if(help MATCHES "${flag}[ ,]")
+      execute_process(COMMAND ${p} ${flag} "" RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
+      if(NOT rc EQUAL 2 OR NOT err MATCHES "^${name}: --[a-z_]+: a file or folder name, got ''")
+        message(FATAL_ERROR "${name} ${flag} '': expected exit 2 naming the flag, got ${rc}: '${err}'")
+      endif()
+    endif()
+  endforeach()
+endforeach()

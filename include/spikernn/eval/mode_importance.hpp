@@ -7,6 +7,7 @@
 #include "spikernn/network/mode_snn.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ mode_ranking mode_importance(const Eigen::MatrixBase<D1>& xi_in, const Eigen::Ma
   const vector<double> n_out = xi_out.template cast<double>().colwise().norm().transpose();
   const vector<double> abs_l = lambda.template cast<double>().cwiseAbs().reshaped();
   const double norms = (n_in + n_out).sum();
+  require(std::isfinite(norms) && std::isfinite(abs_l.sum()), "xi_in",
+          "finite modes, found NaN or Inf (the training diverged: try a lower learning rate)");
   require(norms > 0, "xi_in", "modes that are not all zero");
   mode_ranking m;
   m.gamma = abs_l.sum() / norms;

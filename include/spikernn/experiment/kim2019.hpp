@@ -72,7 +72,9 @@ struct settings {
 
   void validate() const {
     require(n > 0, "N", "a positive number of units");
-    require(n_trials > 0 && search_trials > 0 && eval_trials > 0, "n_trials", "positive trial counts");
+    require(n_trials > 0, "n_trials", "a positive number of training trials");
+    require(search_trials > 0, "search_trials", "a positive number of trials per scaling factor");
+    require(eval_trials > 0, "eval_trials", "a positive number of evaluation trials");
     require(min_trials >= 0 && min_trials < n_trials, "min_trials", "a trial count below n_trials");
   }
 };
