@@ -2,9 +2,9 @@
 """Independent float32 PyTorch re-implementation of the original [TF] rate training loop.
 
 Used to check whether a training or conversion behaviour seen in spikernn belongs to the method
-or to our code (README: "XOR needs a long tau_max", "Fig. 7 reproduction"). Written from the spec,
-not from the original code: §1 rate RNN (Dale, P_inh = P_rec = 0.2, gain 1.5, per-unit trained
-tau, noise SD 0.1 outside the dt/tau factor), §2 Go-NoGo / XOR trials, §3 training: one trial per
+or to our code (docs/tasks.md: "XOR needs a long tau_max"; docs/kim2019.md). Written from the published
+description, not from the original code: the rate RNN (Dale, P_inh = P_rec = 0.2, gain 1.5, per-unit trained
+tau, noise SD 0.1 outside the dt/tau factor), the Go-NoGo / XOR trials, training: one trial per
 Adam step (lr 0.01), L2 = sqrt(sum of squares) with the one-step offset, 100 fresh evaluation
 trials when (tr - 1) % 100 == 0, stop when the mean loss < 7 and accuracy > 0.95 (Go-NoGo: and
 tr > 1500). With --out the trained network is written in the original .mat schema (the keys the

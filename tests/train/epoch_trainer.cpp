@@ -162,6 +162,7 @@ TEST_CASE("epoch_trainer: classification reports accuracy - bad options are refu
   CHECK(refused([&] { fit(m, std::span<const sequence_sample>(), opt, {}); }) == "dataset");
 }
 
+// The GLIFR example of docs/glifr.md ("In C++"), at a toy size (16 units, 2 epochs).
 TEST_CASE("epoch_trainer: the README's GLIFR example runs") {
   namespace sk = spikernn;
   sk::sine_patterns sines{};

@@ -75,7 +75,7 @@ TEST_CASE("trainer: the same seed repeats a run exactly - another seed does not"
 
 TEST_CASE("trainer: Go-NoGo N=200 sigmoid reaches the original stop rule (fixed seed)" * doctest::test_suite("slow")) {
   // Spec §3.2: eval loss < 7 and accuracy > 0.95 after trial 1500. Measured over seeds 1-10 in
-  // the README; this seed is one of them, and the threshold leaves room (the paper: ≤ ~2000).
+  // docs/performance.md; this seed is one of them, and the threshold leaves room (the paper: ≤ ~2000).
   const go_nogo task{};
   rate_rnn<float, sigmoid, dale> net({.n = 200, .taus = {4, 20}}, seed{1});
   const auto res = train(net, task, adam{{.lr = 0.01}}, kim2019_stop(task), {.n_trials = 6000, .seed = seed{1}});
@@ -93,8 +93,9 @@ TEST_CASE("trainer: Go-NoGo N=200 sigmoid reaches the original stop rule (fixed 
 }
 
 TEST_CASE("trainer: XOR N=200 with tau_d up to 250 ms reaches the stop rule (fixed seed)" * doctest::test_suite("slow")) {
-  // README: with taus 4 50 seeds 1-6 all met the rule in 1402-2102 trials (with 4 20 only 1 of 6:
-  // the first pulse is forgotten before the second arrives). This is seed 1 (1702 trials).
+  // docs/tasks.md, docs/performance.md: with taus 4 50 seeds 1-6 all met the rule in 1402-2102
+  // trials (with 4 20 only 1 of 6: the first pulse is forgotten before the second arrives). This
+  // is seed 1 (1702 trials).
   const xor_task task{};
   rate_rnn<float, sigmoid, dale> net({.n = 200, .taus = {4, 50}, .n_inputs = 2}, seed{1});
   const auto res = train(net, task, adam{}, kim2019_stop(task), {.n_trials = 6000, .seed = seed{1}});
