@@ -89,11 +89,16 @@ inline void require_fresh_output(const std::vector<std::filesystem::path>& files
 /// --help or --version, 2 after a usage error), nothing when it is to run.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   app.set_version_flag("--version", version_text(app.get_name()));
-  // A file or folder flag given as '' would fail late, as an error of the file system.
-  for (const char* flag : {"--model", "--out", "--output_dir", "--plots", "--raster", "--data", "--resume", "--merge"})
-    if (CLI::Option* option = app.get_option_no_throw(flag))
-      option->check(CLI::Validator(
-          [](std::string& s) { return s.empty() ? std::string("a file or folder name, got ''") : std::string(); }, ""));
+  // A value given as '' would be read as the default (numbers) or fail late, as an error of the
+  // file system (paths): refused as what the flag expects.
+  const std::vector<std::string> paths{"--model", "--out", "--output_dir", "--plots", "--raster", "--data", "--resume", "--merge"};
+  for (CLI::Option* option : app.get_options()) {
+    if (option->get_type_size() == 0 || option->get_name() == "--help" || option->get_name() == "--version") continue;
+    bool path = false;
+    for (const auto& p : paths) path = path || option->check_name(p);
+    const std::string expected = path ? "a file or folder name, got ''" : "a value, got ''";
+    option->check(CLI::Validator([expected](std::string& s) { return s.empty() ? expected : std::string(); }, ""));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   double factor = 0;
   CLI::App app{"Drive a LIF network converted from a rate model from an outer simulation loop.", "embed_lif"};
   app.add_option("--model", model_path, "A trained Go-NoGo model .mat file")->required();
-  app.add_option("--factor", factor, "Scaling factor (default: the file's opt_scaling_factor, else 20)");
+  app.add_option("--factor", factor, "Scaling factor (default: the file's opt_scaling_factor, else 20)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--raster", raster, "Where to write the spikes as 't id' lines")->capture_default_str();
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {

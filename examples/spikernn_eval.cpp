@@ -38,7 +38,11 @@ sk::lif_stimulation parse_stimulation(const options& o, sk::index_t n) {
   sk::lif_stimulation s;
   std::string mode = o.stim_mode;
   std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  if (mode == "none") return s;
+  if (mode == "none") {  // units or a window without a stimulus would be ignored: say so instead
+    sk::require(o.stim_units.empty(), "stim_units", "--stim exc or inh to stimulate the units");
+    sk::require(o.stim_window.empty(), "stim_window", "--stim exc or inh to stimulate in the window");
+    return s;
+  }
   if (mode != "exc" && mode != "inh") throw sk::invalid_parameter("stim", "none, exc or inh, got '" + o.stim_mode + "'");
   s.kind = mode == "exc" ? sk::lif_stimulation::mode::exc : sk::lif_stimulation::mode::inh;
   std::vector<double> units;

@@ -208,9 +208,11 @@ int main(int argc, char** argv) {
                  "Trials between checkpoints (<model>.ckpt beside the model; 0: only on Ctrl-C / kill)")
       ->capture_default_str();
   app.add_option("--resume", o.resume, "Continue the run saved in this checkpoint (give the run's other flags again)");
-  std::string gpu, gpu_frac;
+  std::string gpu;
+  double gpu_frac = 0;
   app.add_option("--gpu", gpu, "Accepted for compatibility with rate/main.py; training runs on the CPU");
-  app.add_option("--gpu_frac", gpu_frac, "Accepted for compatibility with rate/main.py; ignored");
+  app.add_option("--gpu_frac", gpu_frac, "Accepted for compatibility with rate/main.py; ignored")
+      ->check(CLI::Range(0.0, 1.0));
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
     std::string mode = o.mode;
