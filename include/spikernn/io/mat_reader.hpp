@@ -7,6 +7,8 @@
 #pragma once
 
 #include "spikernn/io/mat_layout.hpp"
+#include "spikernn/io/mat_v5_check.hpp"
+#include "spikernn/io/mat_v73_check.hpp"
 
 #include <algorithm>
 #include <cmath>
