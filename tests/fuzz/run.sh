@@ -89,8 +89,12 @@ for t in $targets; do
   # libFuzzer stops at a finding: it is saved, and fuzzing resumes for the rest of the time,
   # so that one run shows what it reaches
   execs=0 ours=0 upstream=0 unknown=0 names=() deadline=$(( $(date +%s) + seconds ))
+  # a fixed seed per round (FUZZ_SEED, then +1 after each finding) so that a run repeats, and a
+  # round after a finding does not replay the mutations that led to it
+  round=0
   while (( $(date +%s) < deadline )); do
-    "$exe" -seed="${FUZZ_SEED:-1}" -max_total_time=$(( deadline - $(date +%s) )) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    round=$((round + 1))
+    "$exe" -seed=$(( ${FUZZ_SEED:-1} + round - 1 )) -max_total_time=$(( deadline - $(date +%s) )) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$findings/" "$work" "tests/fuzz/corpus/$t" >"$log.run" 2>&1 || true
     cat "$log.run" >>"$log"
     n=$(grep -E "^stat::number_of_executed_units:" "$log.run" | tail -1 | awk '{print $2}')
