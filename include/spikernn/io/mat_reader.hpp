@@ -331,12 +331,12 @@ class mat_reader {
   }
 
   /// MAT v7.3: no variable may declare more data than the file could hold even compressed
-  /// (deflate, which MATLAB uses, packs at most 1032 bytes into one), so that damaged HDF5
-  /// dimensions are refused before matio allocates memory for them.
+  /// (detail::v73_capacity), so that damaged HDF5 dimensions are refused before matio
+  /// allocates memory for them.
   void check_v73_sizes(const std::vector<entry>& infos) const {
     std::error_code ec;
     const std::uintmax_t size = std::filesystem::file_size(path_, ec);
-    const std::uintmax_t cap = 1032 * (ec ? 0 : size);
+    const std::uintmax_t cap = detail::v73_capacity(ec ? 0 : size);
     for (const auto& e : infos) {
       if (!e.info) continue;
       const matvar_t& v = *e.info;

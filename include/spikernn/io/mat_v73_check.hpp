@@ -30,6 +30,11 @@
 
 namespace spikernn::io::detail {
 
+/// The most data a MAT v7.3 file of `file_size` bytes can hold: deflate, which MATLAB uses,
+/// packs at most 1032 bytes into one. matio allocates from declared dimensions before it reads
+/// anything, so nothing may declare more.
+constexpr std::uintmax_t v73_capacity(std::uintmax_t file_size) noexcept { return 1032 * file_size; }
+
 #if defined(SPIKERNN_DETAIL_MAT_HDF5) && SPIKERNN_DETAIL_MAT_HDF5
 /// Turns HDF5's automatic error printing (the "HDF5-DIAG: Error detected in HDF5" stack on
 /// stderr) off for its lifetime; failures reach the caller as matio's return values.
@@ -65,10 +70,9 @@ inline std::string hdf5_error_message() {
 }
 
 /// Why dataset `name` (open as `d`) is refused, or "": it may not declare more data than a file
-/// of `file_size` bytes could hold compressed (deflate, which MATLAB uses, packs at most 1032
-/// bytes into one), since matio allocates from these dimensions before it reads anything.
+/// of `file_size` bytes could hold compressed (v73_capacity).
 inline std::string v73_dataset_problem(hid_t d, const std::string& name, std::uintmax_t file_size) {
-  const std::uintmax_t cap = 1032 * file_size;
+  const std::uintmax_t cap = v73_capacity(file_size);
   const hid_t space = H5Dget_space(d), type = H5Dget_type(d);
   const int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
   std::string problem;
