@@ -5,7 +5,7 @@
 // concepts). This one is a delayed sign report: a pulse of +1 or −1 for 125 ms, then a 250 ms
 // delay with no input, then the network must report the pulse's sign for the rest of the trial.
 //
-//   custom_task [--N 200] [--seed 1] [--n_trials 6000] [--output_dir .]
+//   custom_task [--N 200] [--seed 1] [--n_trials 6000] [--trials 50] [--output_dir .]
 #include <spikernn/io/mat_model.hpp>
 #include <spikernn/spikernn.hpp>
 
@@ -61,16 +61,19 @@ struct delayed_sign {
 static_assert(sk::spiking_task<delayed_sign>);
 
 int main(int argc, char** argv) {
-  int n = 200, n_trials = 6000;
+  int n = 200, n_trials = 6000, trials = 50;
   std::uint64_t seed = 1;
   std::string output_dir = ".";
   CLI::App app{"Train, convert and evaluate a network on a task defined in this program.", "custom_task"};
   app.add_option("--N", n, "Number of units")->capture_default_str();
   app.add_option("--n_trials", n_trials, "Maximum number of training trials")->capture_default_str();
+  app.add_option("--trials", trials, "Trials per scaling factor in the search; the evaluation scores twice as many")
+      ->capture_default_str();
   app.add_option("--seed", seed, "Seed")->check(sk::programs::non_negative_integer)->capture_default_str();
   app.add_option("--output_dir,--out", output_dir, "Where delayed_sign.mat goes (--out: the same)")->capture_default_str();
   if (const auto rc = sk::programs::parse_command_line(app, argc, argv)) return *rc;
   return sk::programs::run_guarded(app, [&] {
+    sk::require(trials > 0, "trials", "a positive number of trials");
     const delayed_sign task{};
     sk::rate_rnn<float> net({.n = n, .taus = {4, 20}, .n_inputs = task.n_inputs()}, sk::seed{seed});
     const auto fit = sk::train(net, task, sk::adam{}, sk::kim2019_stop(task),
@@ -80,9 +83,9 @@ int main(int argc, char** argv) {
     sk::io::save_rate_model(path, net, fit, {.task = std::string(task.name()), .seed = seed});
 
     const auto model = sk::io::load_rate_model<float>(path);
-    const auto search = sk::search_scaling(model, task, {.eval = {.trials = 50, .seed = sk::seed{seed}}});
+    const auto search = sk::search_scaling(model, task, {.eval = {.trials = trials, .seed = sk::seed{seed}}});
     sk::io::save_scaling_search(path, search.factors, search.perfs, search.best_factor());
-    const auto score = sk::evaluate_spiking(model, task, search.best_factor(), {.trials = 100, .seed = sk::seed{seed + 1}});
+    const auto score = sk::evaluate_spiking(model, task, search.best_factor(), {.trials = 2 * trials, .seed = sk::seed{seed + 1}});
     std::printf("%s: rate accuracy %.2f, LIF accuracy %.2f at scaling factor %g\n", path.string().c_str(),
                 fit.last_eval.perf_mean, score.accuracy, search.best_factor());
     for (const auto& c : score.conditions) std::printf("  %-6s %d / %d\n", c.condition.c_str(), c.correct, c.trials);

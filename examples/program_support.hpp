@@ -43,7 +43,8 @@ inline std::vector<double> default_factors(const rate_model<float>& m) {
 /// rate model becomes a spiking network.
 struct spiking_flags {
   std::string task, neuron;  ///< neuron "" until chosen: lif, unless a searched file says qif
-  int trials = 100, threads = 0, downsample = 1;
+  std::string readout;       ///< "" until chosen: one_to_one, unless a searched file says recalibrated
+  int trials = 100, threads = 0, downsample = 1, calibration_trials = 100;
   double tau_r = 0.002;
   std::uint64_t seed = 1;
   bool initial_weights = false;
@@ -59,14 +60,23 @@ struct spiking_flags {
     app.add_option("--neuron", neuron,
                    "Spiking neuron: lif (leaky, the original; default) or qif (quadratic, threshold +30 mV, no bias: "
                    "SI Table S1)");
+    app.add_option("--readout", readout,
+                   "How the spiking network is read out: one_to_one (w_out / factor, the paper's; default) or recalibrated "
+                   "(w_out and a bias refitted by least squares to the LIF network's own filtered spike trains, on "
+                   "calibration trials that no search or evaluation scores)");
+    app.add_option("--calibration_trials", calibration_trials, "Calibration trials of --readout recalibrated")
+        ->capture_default_str();
   }
   void validate() const {
     require(trials > 0, "trials", "a positive number of trials");
     require(threads >= 0, "threads", "0 (all cores) or a positive count");
     require(neuron.empty() || neuron == "lif" || neuron == "qif", "neuron", "lif or qif, got '" + neuron + "'");
+    if (!readout.empty()) readout_method_of(readout);
+    require(calibration_trials > 0, "calibration_trials", "a positive number of calibration trials");
     lif().validate();
   }
   std::string neuron_name() const { return neuron.empty() ? "lif" : neuron; }
+  std::string readout_name() const { return readout.empty() ? "one_to_one" : readout; }
   /// Calls f(std::type_identity<Neuron>{}) with the neuron policy --neuron names.
   template <class F>
   decltype(auto) with_neuron(F&& f) const {
@@ -80,7 +90,12 @@ struct spiking_flags {
     return p;
   }
   conversion_options conversion_settings() const { return {.use_initial_weights = initial_weights}; }
-  spiking_conversion conversion() const { return {.lif = lif(), .options = conversion_settings()}; }
+  spiking_conversion conversion() const {
+    return {.lif = lif(),
+            .options = conversion_settings(),
+            .readout = readout_method_of(readout_name()),
+            .calibration = {.trials = calibration_trials}};
+  }
   spiking_eval_options eval() const { return {.trials = trials, .threads = threads, .seed = spikernn::seed{seed}}; }
 };
 

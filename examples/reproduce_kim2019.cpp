@@ -16,6 +16,12 @@
 //   reproduce_kim2019 [--figure 7|5|all] [--M 10] [--N 250] [--threads 0] [--seed 1] [--out DIR]
 //   reproduce_kim2019 --merge A/networks.csv B/networks.csv … [--out DIR]
 //
+// Methods beyond the paper, on the same networks, each judged on held-out trials:
+//   --original_estimator (the search of lambda_grid_search.m: fresh trials per factor),
+//   --recalibrate (a readout fitted to the LIF network's spike trains),
+//   --train_noise 0.3 (a second network of each seed trained with that noise SD, converted 1:1).
+//   --conditions sigmoid runs only the named conditions of the figure.
+//
 // --merge rebuilds the table and figures from the networks.csv of runs made in batches (other
 // seeds, other machines): M = 100 as ten runs of --M 10 with --seed 1, 11, 21, …. networks.csv
 // is rewritten as each network finishes, so an interrupted run keeps what it computed; a folder
@@ -52,6 +58,7 @@ struct options {
   std::string figure = "all", out = "kim2019";
   std::vector<std::string> merge;  ///< networks.csv files to combine instead of training
   int m = 10, threads = 0;
+  std::vector<std::string> conditions;  ///< only these of the figure's conditions (empty: all)
   k19::settings run{};
   std::uint64_t first_seed = 1;
 };
@@ -138,10 +145,16 @@ std::vector<k19::network_result> run(const std::vector<k19::condition>& work, co
     for (std::size_t i = 0; i < results.size(); ++i)
       if (finished[i]) so_far.push_back(results[i]);
     sk::io::write_csv(csv_path, k19::to_table(so_far));
-    std::fprintf(stderr, "[%3ld/%ld] %-14s seed %3llu: %s %5ld trials; LIF %s factor %2.0f, search %.2f, fresh %.2f (%.0f s)\n",
+    std::string more;
+    if (!std::isnan(r.lif_original)) more += fmt("; original estimator %.2f", r.lif_original);
+    if (!std::isnan(r.recal_fresh)) more += fmt("; recalibrated: factor %.0f", r.recal_factor) + fmt(", fresh %.2f", r.recal_fresh);
+    if (!std::isnan(r.noisy_noise))
+      more += std::isnan(r.noisy_fresh) ? std::string("; noise-trained: not trained")
+                                        : fmt("; noise-trained: factor %.0f", r.noisy_factor) + fmt(", fresh %.2f", r.noisy_fresh);
+    std::fprintf(stderr, "[%3ld/%ld] %-14s seed %3llu: %s %5ld trials; LIF %s factor %2.0f, search %.2f, fresh %.2f (%.0f s)%s\n",
                  ++done, jobs, c.name.c_str(), static_cast<unsigned long long>(r.seed),
                  r.rate_success ? "trained" : "FAILED ", r.trials, r.lif_success() ? "ok  " : "fail", r.factor,
-                 r.lif_search, r.lif_fresh, r.seconds);
+                 r.lif_search, r.lif_fresh, r.seconds, more.c_str());
   });
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::ostringstream md;
@@ -173,6 +186,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--search_trials", o.run.search_trials, "Trials per scaling factor in the search")->capture_default_str();
   app.add_option("--eval_trials", o.run.eval_trials, "Fresh trials at the chosen factor")->capture_default_str();
+  app.add_option("--conditions", o.conditions,
+                 "Only these conditions of the figure (sigmoid, softplus, clipped_relu, fixed_35ms), comma-separated")
+      ->delimiter(',');
+  app.add_flag("--original_estimator", o.run.original_estimator,
+               "Also search every network as lambda_grid_search.m does (fresh trials per factor, best of the grid)");
+  app.add_flag("--recalibrate", o.run.recalibrated,
+               "Also convert every network with its readout refitted to the LIF network's spike trains (least squares "
+               "on calibration trials), judged on fresh trials");
+  app.add_option("--calibration_trials", o.run.calibration_trials, "Calibration trials of --recalibrate")
+      ->capture_default_str();
+  app.add_option("--train_noise", o.run.train_noise,
+                 "Also train a second network of every seed with this noise SD (the original: 0.1) and convert it one to "
+                 "one; 0: not run")
+      ->capture_default_str();
   app.add_option("--seed", o.first_seed, "Seed of the first network (network i uses seed + i)")
       ->check(sk::programs::non_negative_integer)
       ->capture_default_str();
@@ -188,6 +215,12 @@ int main(int argc, char** argv) {
     sk::require(o.threads >= 0, "threads", "0 (all cores) or a positive count");
     o.run.validate();
     bool fig7 = o.figure != "5", fig5 = o.figure != "7";
+    for (const auto& name : o.conditions) {  // refused before any folder is made
+      const bool in7 = name == "sigmoid" || name == "softplus" || name == "clipped_relu", in5 = name == "fixed_35ms" || name == "sigmoid";
+      sk::require((fig7 && in7) || (fig5 && in5), "conditions",
+                  "conditions of --figure " + o.figure + " (7: sigmoid, softplus, clipped_relu; 5: fixed_35ms, sigmoid), got '" +
+                      name + "'");
+    }
     const fs::path csv_path = fs::path(o.out) / "networks.csv";
     // networks.csv is the data of a run (results.md and the figures are made from it): never
     // replace one this run did not make, unless it is merged into the new one
@@ -216,6 +249,11 @@ int main(int argc, char** argv) {
       if (fig7) work = k19::fig7().conditions;
       if (fig5) work.push_back(k19::fixed_35ms);
       if (fig5 && !fig7) work.push_back(k19::sigmoid);
+      if (!o.conditions.empty()) {
+        std::erase_if(work, [&](const k19::condition& c) {
+          return std::find(o.conditions.begin(), o.conditions.end(), c.name) == o.conditions.end();
+        });
+      }
       results = run(work, o, csv_path, description);
     }
     std::ostringstream md;
@@ -227,9 +265,13 @@ int main(int argc, char** argv) {
       md << "## Fig. 7 — activation function (τ_d 20–50 ms)\n\n" << k19::markdown_table(results, f7);
       const auto a = k19::summarise(results, "sigmoid"), b = k19::summarise(results, "softplus"),
                  c = k19::summarise(results, "clipped_relu");
-      md << "\nPermutation test of the difference in LIF accuracy (search): sigmoid vs softplus p = "
-         << fmt("%.4f", sk::permutation_p(a.lif_search, b.lif_search)) << ", softplus vs clipped ReLU p = "
-         << fmt("%.4f", sk::permutation_p(b.lif_search, c.lif_search)) << ".\n\n";
+      const auto p = [](const k19::summary& x, const k19::summary& y) {  // "–": a condition without networks
+        return x.lif_search.empty() || y.lif_search.empty() ? std::string("–")
+                                                            : fmt("%.4f", sk::permutation_p(x.lif_search, y.lif_search));
+      };
+      md << "\nPermutation test of the difference in LIF accuracy (search): sigmoid vs softplus p = " << p(a, b)
+         << ", softplus vs clipped ReLU p = " << p(b, c) << ".\n\n";
+      md << "### Conversion methods, on held-out trials\n\n" << k19::methods_table(results, f7) << "\n";
       strip_plot(fs::path(o.out) / "fig7", "Fig. 7: LIF accuracy by activation (Go-NoGo" + size + ")", results,
                  f7.conditions);
     }
@@ -239,6 +281,7 @@ int main(int argc, char** argv) {
       const auto a = k19::summarise(results, k19::fixed_35ms.name), b = k19::summarise(results, "sigmoid");
       md << "\n(The tuned condition is the sigmoid row of Fig. 7.) Permutation test, fixed vs tuned LIF accuracy: p = "
          << fmt("%.4f", sk::permutation_p(a.lif_search, b.lif_search)) << ".\n";
+      md << "\n### Conversion methods, on held-out trials\n\n" << k19::methods_table(results, f5) << "\n";
       strip_plot(fs::path(o.out) / "fig5", "Fig. 5: LIF accuracy, fixed vs tuned tau_d (Go-NoGo" + size + ")",
                  results, f5.conditions);
     }

@@ -3,6 +3,10 @@
 // per-condition breakdown and spike statistics, and with --plots draws spike rasters, the
 // spiking output against the rate output and the target, and accuracy against the factor.
 //
+// The readout is the one the file's search used (--readout to choose), with the file's number of
+// calibration trials unless --calibration_trials is given: a recalibrated readout is refitted on
+// the calibration trials of --seed, so the search's seed gives the search's readout.
+//
 //   spikernn-eval --model FILE [--factor F] [--trials 100] [--threads K] [--plots DIR]
 #include "program_support.hpp"
 
@@ -128,7 +132,7 @@ template <sk::spiking_task Task>
 void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, const options& o) {
   fs::create_directories(o.plots);
   o.with_neuron([&]<class N>(std::type_identity<N>) {
-    plot_trials(sk::to_lif<double, N>(m, factor, o.lif(), o.conversion_settings()), m, tk, factor, o);
+    plot_trials(sk::to_spiking<N>(m, tk, factor, o.conversion(), sk::seed{o.seed}, o.threads), m, tk, factor, o);
   });
   plot_factor_curve(m, o);
 }
@@ -151,9 +155,10 @@ int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o, c
       [&]<class N>(std::type_identity<N>) { return sk::evaluate_spiking<N>(m, tk, factor, eval, o.conversion()); });
   const double rate = sk::rate_accuracy_on_spiking_trials(m, tk, eval);
   const auto ci = s.interval();
-  std::printf("%s\n  task %s, %s neurons, scaling factor %g, %d %s trials\n  accuracy %.3f (95 %% interval [%.3f, %.3f]); "
-              "the rate network on the same trials %.3f\n",
-              m.file.string().c_str(), std::string(tk.name()).c_str(), o.neuron_name().c_str(), factor, o.trials,
+  std::printf("%s\n  task %s, %s neurons, scaling factor %g, %s readout, %d %s trials\n  accuracy %.3f (95 %% interval "
+              "[%.3f, %.3f]); the rate network on the same trials %.3f\n",
+              m.file.string().c_str(), std::string(tk.name()).c_str(), o.neuron_name().c_str(), factor,
+              o.readout_name() == "recalibrated" ? "recalibrated" : "one-to-one", o.trials,
               o.in_sample ? "of the search's (in-sample)" : "held-out", s.accuracy, ci.lo, ci.hi, rate);
   for (const auto& c : s.conditions) {
     const auto cc = sk::wilson_interval(c.correct, c.trials);
@@ -195,6 +200,16 @@ int main(int argc, char** argv) {
     if (o.neuron.empty()) {  // the neuron the file's factor was searched for
       const sk::io::mat_reader in(m.file);
       o.neuron = in.has("spiking_neuron") ? in.string("spiking_neuron") : "lif";
+      o.validate();
+    }
+    {  // the readout the file's factor was searched with, and its calibration, unless flags say
+      const sk::io::mat_reader in(m.file);
+      if (o.readout.empty()) o.readout = in.has("spiking_readout") ? in.string("spiking_readout") : "one_to_one";
+      if (app.count("--calibration_trials") == 0 && in.has("calibration_trials")) {
+        const auto k = in.integer("calibration_trials");
+        if (k <= 0 || k > 100000000) throw sk::file_error(m.file.string(), "variable 'calibration_trials': a positive count");
+        o.calibration_trials = int(k);
+      }
       o.validate();
     }
     const auto stimulation = parse_stimulation(o, m.params.n);  // flags: refused as flags

@@ -74,7 +74,8 @@ void search_file(const fs::path& path, const options& o) {
                  o.neuron_name().c_str(), o.trials);
   sk::io::save_scaling_search(path, {.factors = res.factors, .perfs = res.perfs, .best_factor = res.best_factor(),
                                      .spiking_neuron = o.neuron_name(), .estimator = std::string(sk::to_string(res.estimator)),
-                                     .trials = o.trials});
+                                     .trials = o.trials, .readout = o.readout_name(),
+                                     .calibration_trials = o.readout_name() == "recalibrated" ? o.calibration_trials : 0});
   if (!o.quiet) {
     std::printf("%s\n  factor  accuracy  95 %% interval   exc Hz  inh Hz\n", path.string().c_str());
     for (std::size_t k = 0; k < res.factors.size(); ++k) {
@@ -89,9 +90,10 @@ void search_file(const fs::path& path, const options& o) {
                          "lie outside it (--extend N extends the grid up to N times)\n",
                  path.filename().string().c_str(), res.best_factor(), res.factors.front(), res.factors.back());
   const auto ci = res.scores[res.best_index].interval();
-  std::printf("%s: opt_scaling_factor %g (accuracy %.2f over %d trials, 95 %% interval [%.2f, %.2f]; %s estimator)\n",
+  std::printf("%s: opt_scaling_factor %g (accuracy %.2f over %d trials, 95 %% interval [%.2f, %.2f]; %s estimator%s)\n",
               path.filename().string().c_str(), res.best_factor(), res.best_perf(), o.trials, ci.lo, ci.hi,
-              o.estimator == "common" ? "common-trials" : "the original's fresh-trials");
+              o.estimator == "common" ? "common-trials" : "the original's fresh-trials",
+              o.readout_name() == "recalibrated" ? "; recalibrated readout" : "");
 }
 
 }  // namespace

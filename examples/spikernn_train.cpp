@@ -27,7 +27,7 @@ namespace {
 
 struct options {
   int n = 200;
-  double gain = 1.5, p_inh = 0.2, p_rec = 0.2;
+  double gain = 1.5, p_inh = 0.2, p_rec = 0.2, noise_sd = sk::rate_rnn_params{}.noise_sd;
   int som_n = 0;
   std::string apply_dale = "true";
   std::string task = "go-nogo";
@@ -121,7 +121,8 @@ int run(const options& o, const Task& task) {
                                    .som_n = o.som_n,
                                    .init = o.weight_init == "gamma" ? sk::weight_init::gamma : sk::weight_init::gaussian,
                                    .taus = o.decay_taus,
-                                   .n_inputs = task.n_inputs()};
+                                   .n_inputs = task.n_inputs(),
+                                   .noise_sd = o.noise_sd};
   sk::rate_rnn<float, Act, Conn> net(params, sk::seed{o.seed});
   const std::string date = run_date();
   const fs::path first_choice = model_path(o, Conn::applies_dale, date, 1);
@@ -193,6 +194,10 @@ int main(int argc, char** argv) {
   app.add_option("--loss_fn", o.loss, "Loss: l1 or l2 (case-insensitive)")->capture_default_str();
   app.add_option("--decay_taus", o.decay_taus, "Synaptic decay in steps of 5 ms: one value (fixed) or min max (trained)")
       ->expected(1, 2)
+      ->capture_default_str();
+  app.add_option("--noise_sd", o.noise_sd,
+                 "SD of the noise added to every unit at every step (the original: 0.1); more noise makes networks that "
+                 "convert to spikes more reliably (docs/kim2019.md)")
       ->capture_default_str();
   app.add_option("--n_trials", o.n_trials, "Maximum number of training trials")->capture_default_str();
   app.add_option("--output_dir,--out", o.output_dir, "The model goes under <output_dir>/models/<task>/… (--out: the same)")

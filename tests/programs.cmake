@@ -44,6 +44,7 @@ set_tests_properties(program.eval_refuses_factor PROPERTIES PASS_REGULAR_EXPRESS
 add_test(NAME program.pipeline
   COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DSEARCH=$<TARGET_FILE:spikernn-search>
           -DEVAL=$<TARGET_FILE:spikernn-eval> -DEMBED=$<TARGET_FILE:embed_lif> -DOUT=${CMAKE_CURRENT_BINARY_DIR}/pipeline
+          -DSANITIZED=${SPIKERNN_SANITIZE}
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/pipeline.cmake)
 if(SPIKERNN_SYSTEM_PYTHON)
   add_test(NAME program.search_scipy_model
@@ -53,7 +54,7 @@ if(SPIKERNN_SYSTEM_PYTHON)
 endif()
 
 # A task defined outside the library goes through training, saving, search and evaluation.
-add_test(NAME program.custom_task COMMAND custom_task --N 40 --n_trials 150 --output_dir ${CMAKE_CURRENT_BINARY_DIR}/custom_task)
+add_test(NAME program.custom_task COMMAND custom_task --N 40 --n_trials 150 --trials 10 --output_dir ${CMAKE_CURRENT_BINARY_DIR}/custom_task)
 set_tests_properties(program.custom_task PROPERTIES PASS_REGULAR_EXPRESSION "LIF accuracy [01]\\.[0-9]+ at scaling factor")
 set_tests_properties(program.custom_task PROPERTIES FIXTURES_SETUP custom_task_model)
 # spikernn-plot draws the training loss of a model of a task it does not ship (exit 0)
@@ -71,12 +72,18 @@ add_test(NAME program.reproduce_kim2019
 set_tests_properties(program.reproduce_kim2019 PROPERTIES
   PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: "
   FIXTURES_SETUP kim2019_networks FIXTURES_REQUIRED kim2019_clean)
+# The conversion methods beyond the paper, on one toy network of one condition.
+add_test(NAME program.reproduce_kim2019_methods
+  COMMAND sh -c "rm -rf '${CMAKE_CURRENT_BINARY_DIR}/kim2019_methods' && '$<TARGET_FILE:reproduce_kim2019>' --figure 7 --conditions sigmoid --M 1 --seed 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --calibration_trials 3 --original_estimator --recalibrate --train_noise 0.5 --threads 1 --out '${CMAKE_CURRENT_BINARY_DIR}/kim2019_methods'")
+set_tests_properties(program.reproduce_kim2019_methods PROPERTIES PASS_REGULAR_EXPRESSION
+  "original estimator [01]\\.[0-9]+; recalibrated: factor [0-9]+, fresh [01]\\.[0-9]+; noise-trained.*\\| sigmoid \\| [01]/1 \\| .*\\| softplus \\| 0/0 ")
 # Batches merge: the toy run's networks.csv alone gives back its tables; a network twice is refused.
 add_test(NAME program.reproduce_merge
   COMMAND ${CMAKE_COMMAND} -DREPRODUCE=$<TARGET_FILE:reproduce_kim2019> -DRUN=${CMAKE_CURRENT_BINARY_DIR}/kim2019
           -DOUT=${CMAKE_CURRENT_BINARY_DIR}/kim2019_merged -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/reproduce_merge.cmake)
 set_tests_properties(program.reproduce_merge PROPERTIES FIXTURES_REQUIRED kim2019_networks)
-foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=--min_trials 7000")
+foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=--min_trials 7000"
+              "conditions=--figure 5 --conditions softplus" "train_noise=--train_noise -1")
   string(REPLACE "=" ";" _parts "${_case}")
   list(GET _parts 0 _flag)
   list(GET _parts 1 _args)
@@ -85,7 +92,7 @@ foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=-
   set_tests_properties(program.reproduce_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "reproduce_kim2019: --${_flag}: ")
 endforeach()
 # minutes under the sanitizers: the first pass of CI runs them, its sanitizer pass leaves them out
-set_tests_properties(program.reproduce_kim2019 program.reproduce_merge PROPERTIES LABELS slow)
+set_tests_properties(program.reproduce_kim2019 program.reproduce_merge program.reproduce_kim2019_methods PROPERTIES LABELS slow)
 
 # Every option of the original, end to end on tiny networks.
 add_test(NAME program.every_option
@@ -138,10 +145,15 @@ foreach(_case "task=--task cifar" "N=--N 0" "P=--P three" "neuron=--neuron izhik
   set_tests_properties(program.smnn_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-smnn: --${_flag}: ")
 endforeach()
 
+# The analyses of a converted network (firing statistics, PSTHs, PCA, fixed points, selectivity).
+add_test(NAME program.analyze
+  COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DANALYZE=$<TARGET_FILE:spikernn-analyze>
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/analyze -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/analyze.cmake)
+
 # One command-line contract for every program: --version, exit 2 for usage errors.
 set(_contract_programs)
 foreach(_p spikernn-train spikernn-search spikernn-eval spikernn-plot spikernn-glifr spikernn-smnn reproduce_kim2019
-           embed_lif custom_task)
+           embed_lif custom_task spikernn-analyze)
   list(APPEND _contract_programs $<TARGET_FILE:${_p}>)
 endforeach()
 add_test(NAME program.command_line_contract

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,44 @@ TEST_CASE("kim2019: the table counts trained and converted networks and gives me
   const std::string md = kim2019::markdown_table(rs, kim2019::fig5());
   CHECK(testing::contains(md, "| tuned 20-50 ms | 3/4 | 1502 | 30.8 | 1/4 | 92.0 ± 3.5 | 91.0 ± 1.0 |"));
   CHECK(testing::contains(md, "| fixed 35 ms | 0/0 | – | nan |"));  // no network: the gap shows
+}
+
+TEST_CASE("kim2019: the conversion methods side by side - tables of earlier versions still read") {
+  auto rs = kim2019_sample_results();
+  rs[0].lif_original = 0.97;
+  rs[0].original_seconds = 10;
+  rs[1].lif_original = 0.93;
+  rs[1].original_seconds = 20;
+  for (std::size_t i = 0; i < 4; ++i) {  // the fourth network's noise-trained twin did not train
+    rs[i].noisy_noise = 0.5;
+    rs[i].noisy_trained = i < 3 ? 1 : 0;
+    rs[i].noisy_fresh = i < 3 ? 0.99 - 0.01 * double(i) : kim2019::network_result::not_run;
+    rs[i].noisy_seconds = 30;
+  }
+  const std::string md = kim2019::methods_table(rs, kim2019::fig5());
+  CHECK(testing::contains(md, "one-to-one (the paper's): ≥ 95 %"));
+  CHECK(testing::contains(md, "original estimator (best of grid): ≥ 95 %"));
+  CHECK(testing::contains(md, "noise-trained (σ = 0.5): ≥ 95 %"));
+  CHECK(!testing::contains(md, "recalibrated"));  // not run: no column
+  // one-to-one: fresh 0.92, 0.91, 0.90 of the three trained; original: 0.97, 0.93; noisy: 0.99, 0.98, 0.97
+  CHECK(testing::contains(md, "| tuned 20-50 ms | 0/4 | 91.0 ± 1.0 | 2 | 1/4 | 95.0 ± 2.8 | 15 | 3/4 | 98.0 ± 1.0 | 30 |"));
+
+  const auto text = io::to_csv(kim2019::to_table(rs));
+  const auto back = kim2019::from_table(io::parse_csv(text, "networks.csv"));
+  CHECK(back[0].lif_original == 0.97);
+  CHECK(std::isnan(back[2].lif_original));
+  CHECK(std::isnan(back[3].noisy_fresh));
+  CHECK(back[3].noisy_trained == 0);
+  CHECK(io::to_csv(kim2019::to_table(back)) == text);
+
+  // a table with the paper's columns only (earlier versions): the methods read as not run
+  io::csv_table old = kim2019::to_table(rs);
+  old.header.resize(kim2019::paper_table_header.size());
+  for (auto& row : old.rows) row.resize(old.header.size());
+  const auto legacy = kim2019::from_table(io::parse_csv(io::to_csv(old), "old.csv"));
+  CHECK(legacy[1].lif_fresh == rs[1].lif_fresh);
+  CHECK(std::isnan(legacy[1].lif_original));
+  CHECK(std::isnan(legacy[1].noisy_noise));
 }
 
 TEST_CASE("kim2019: the conditions, their grids and one network's run") {

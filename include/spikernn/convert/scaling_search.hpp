@@ -4,10 +4,13 @@
 // same trials (a paired comparison), and the original's, fresh trials for every factor, whose
 // best-of-the-grid is biased upward where the accuracy curve is flat (a chance-level network
 // scores about 0.58 with 12 factors of 100 trials). Neither touches the held-out trials
-// (eval/spiking_eval.hpp). Also the one-call score of a rate model at one factor.
+// (eval/spiking_eval.hpp). Also the one-call score of a rate model at one factor. With a
+// recalibrated readout (convert/readout_calibration.hpp) the readout is refitted at every factor
+// before the factor is scored, on calibration trials of the evaluation's seed.
 #pragma once
 
 #include "spikernn/convert/rate_to_lif.hpp"
+#include "spikernn/convert/readout_calibration.hpp"
 #include "spikernn/eval/spiking_eval.hpp"
 
 #include <algorithm>
@@ -79,19 +82,41 @@ inline std::vector<double> parse_factors(const std::string& text) {
 struct spiking_conversion {
   std::optional<lif_params> lif{};  ///< the network's constants; unset: the neuron's defaults
   conversion_options options{};
+  readout_method readout = readout_method::one_to_one;
+  /// With a recalibrated readout: the calibration trials and ridge (their seed and threads are
+  /// those of the evaluation the network is built for).
+  readout_calibration_options calibration{};
 };
 
-/// Scores the spiking network of `model` at `factor` on opt.trials random trials of `tk`, with
-/// leaky integrate-and-fire neurons unless another neuron policy is named.
+/// The spiking network of `model` at `factor` as `conv` says, with leaky integrate-and-fire
+/// neurons unless another neuron policy is named; a recalibrated readout is fitted on the
+/// calibration trials of `seed` (and `fit`, when given, receives it).
 template <integrate_and_fire Neuron = leaky_if, spiking_task Task, class M>
-spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, double factor,
-                               const spiking_eval_options& opt = {}, const spiking_conversion& conv = {}) {
+lif_network<double, Neuron> to_spiking(const rate_model<M>& model, const Task& tk, double factor,
+                                       const spiking_conversion& conv = {}, spikernn::seed seed = spikernn::seed{1},
+                                       int threads = 0, readout_fit* fit = nullptr) {
   require(model.params.n_inputs == tk.n_inputs(), "task",
           "a task with " + std::to_string(model.params.n_inputs) + " input channels like the model's w_in (" +
               std::string(tk.name()) + " has " + std::to_string(tk.n_inputs()) + ")");
+  auto net = to_lif<double, Neuron>(model, factor, conv.lif.value_or(Neuron::defaults()), conv.options);
+  if (conv.readout == readout_method::recalibrated) {
+    readout_calibration_options cal = conv.calibration;
+    cal.seed = seed;
+    cal.threads = threads;
+    const readout_fit f = fit_readout(net, tk, cal);
+    net.set_readout(f.w_out, f.b_out);
+    if (fit) *fit = f;
+  }
+  return net;
+}
+
+/// Scores the spiking network of `model` at `factor` (to_spiking) on opt.trials random trials of `tk`.
+template <integrate_and_fire Neuron = leaky_if, spiking_task Task, class M>
+spiking_score evaluate_spiking(const rate_model<M>& model, const Task& tk, double factor,
+                               const spiking_eval_options& opt = {}, const spiking_conversion& conv = {},
+                               readout_fit* fit = nullptr) {
   require(opt.trials > 0, "trials", "a positive number of trials");
-  spiking_score s = evaluate_spiking(
-      to_lif<double, Neuron>(model, factor, conv.lif.value_or(Neuron::defaults()), conv.options), tk, opt);
+  spiking_score s = evaluate_spiking(to_spiking<Neuron>(model, tk, factor, conv, opt.seed, opt.threads, fit), tk, opt);
   s.factor = factor;
   return s;
 }
@@ -125,6 +150,7 @@ struct search_result {
   std::vector<double> factors;
   std::vector<spiking_score> scores;  ///< one per factor
   std::vector<double> perfs;          ///< accuracy per factor (the original's all_perfs)
+  std::vector<readout_fit> readouts;  ///< per factor, with a recalibrated readout (else empty)
   std::size_t best_index = 0;
   double best_factor() const { return factors.at(best_index); }
   double best_perf() const { return perfs.at(best_index); }
@@ -144,7 +170,9 @@ void score_factors(search_result& res, const rate_model<M>& model, const Task& t
     spiking_eval_options eval = opt.eval;
     eval.first_trial = search_first_trial(opt.estimator, k, opt.eval.first_trial);
     res.factors.push_back(f);
-    res.scores.push_back(evaluate_spiking<Neuron>(model, tk, f, eval, opt.conversion));
+    readout_fit fit;
+    res.scores.push_back(evaluate_spiking<Neuron>(model, tk, f, eval, opt.conversion, &fit));
+    if (opt.conversion.readout == readout_method::recalibrated) res.readouts.push_back(std::move(fit));
     res.perfs.push_back(res.scores.back().accuracy);
     if (opt.on_factor) opt.on_factor(k, res.scores.back());
   }
@@ -198,10 +226,12 @@ search_result search_scaling_until_interior(const rate_model<M>& model, const Ta
     res.factors.clear();
     res.scores.clear();
     res.perfs.clear();
+    res.readouts.clear();
     for (std::size_t k : order) {
       res.factors.push_back(grown.factors[k]);
       res.scores.push_back(grown.scores[k]);
       res.perfs.push_back(grown.perfs[k]);
+      if (!grown.readouts.empty()) res.readouts.push_back(grown.readouts[k]);
     }
     detail::choose_best(res);
   }

@@ -42,6 +42,7 @@ enum class purpose : std::uint64_t {
   output_modes,       ///< the output modes ξ_out of a mode-based network
   mode_scores,        ///< the mode scores λ of a mode-based network
   spike_encoding,     ///< Bernoulli rate encoding of an input (one stream per sample)
+  analysis_sample,    ///< draws of an analysis (the starting states of a fixed-point search)
   user = 1000,  ///< first value free for user code
 };
 

@@ -5,8 +5,14 @@
 // fresh trials. A LIF network succeeds when its best accuracy over the grid is ≥ 95 %.
 //   Fig. 7  activation: sigmoid vs softplus vs clipped ReLU (N = 250, τ_d 20–50 ms: taus 4 10)
 //   Fig. 5  τ_d fixed at 35 ms (taus 7) vs tuned in 20–50 ms (taus 4 10), sigmoid
+// Beyond the paper, each optional and reported beside it on the same networks: the original's
+// estimator (fresh trials per factor, best of the grid), a readout recalibrated on the LIF
+// network's own spike trains (convert/readout_calibration.hpp), and a second network of the same
+// seed trained with more noise than the original's 0.1 ("noise-trained"), converted one to one.
+// Every method is judged the same way: its accuracy on held-out trials at the factor its own
+// search chose.
 // Here: the conditions and the paper's numbers, one network's run, the per-condition summary
-// and markdown table, and the networks table (networks.csv) as a CSV table with exact numbers,
+// and markdown tables, and the networks table (networks.csv) as a CSV table with exact numbers,
 // so that batches run apart merge into the same tables as one run.
 #pragma once
 
@@ -26,6 +32,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -69,6 +77,10 @@ struct settings {
   long min_trials = 0;       ///< at least this many before the stop rule may end training (0: the rule's own)
   int search_trials = 100;   ///< trials per scaling factor
   int eval_trials = 100;     ///< fresh trials at the chosen factor
+  bool original_estimator = false;  ///< also search with fresh trials per factor (lif_original)
+  bool recalibrated = false;        ///< also convert with a recalibrated readout (recal_*)
+  double train_noise = 0;           ///< > 0: also a network trained with this noise SD (noisy_*)
+  int calibration_trials = 100;     ///< calibration trials of the recalibrated readout
 
   void validate() const {
     require(n > 0, "N", "a positive number of units");
@@ -76,6 +88,8 @@ struct settings {
     require(search_trials > 0, "search_trials", "a positive number of trials per scaling factor");
     require(eval_trials > 0, "eval_trials", "a positive number of evaluation trials");
     require(min_trials >= 0 && min_trials < n_trials, "min_trials", "a trial count below n_trials");
+    require(train_noise >= 0 && std::isfinite(train_noise), "train_noise", "a non-negative noise SD (0: not run)");
+    require(calibration_trials > 0, "calibration_trials", "a positive number of calibration trials");
   }
 };
 
@@ -98,8 +112,20 @@ struct network_result {
   double lif_fresh = 0;     ///< accuracy at the chosen factor on fresh trials
   double exc_hz = 0, inh_hz = 0;
   double seconds = 0;
+  // The methods beyond the paper; NaN where not run.
+  static constexpr double not_run = std::numeric_limits<double>::quiet_NaN();
+  double lif_original = not_run;    ///< best accuracy over the grid, fresh trials per factor
+  double original_seconds = not_run;
+  double recal_factor = not_run, recal_search = not_run, recal_fresh = not_run, recal_seconds = not_run;
+  double noisy_noise = not_run;     ///< the noise SD the second network was trained with
+  double noisy_trained = not_run;   ///< 1 when it met the criterion, 0 when not
+  double noisy_factor = not_run, noisy_search = not_run, noisy_fresh = not_run, noisy_seconds = not_run;
   bool lif_success() const { return rate_success && lif_search >= 0.95; }
 };
+
+/// A network converts "on held-out trials" when its accuracy on trials its search never saw,
+/// at the factor it chose, is ≥ 95 % (NaN, a method not run, never does).
+inline bool held_out_success(double accuracy) { return accuracy >= 0.95; }
 
 namespace detail {
 inline std::string format(const char* f, double x) {
@@ -113,34 +139,92 @@ inline std::string taus_text(const std::vector<double>& taus) {
   return t;
 }
 
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+template <class Act>
+rate_model<float> train_network(const condition& c, std::uint64_t seed, const settings& s, double noise_sd,
+                                train_result<float>& fit) {
+  const go_nogo task{};
+  rate_rnn<float, Act, dale> net({.n = s.n, .taus = c.taus, .noise_sd = noise_sd}, spikernn::seed{seed});
+  auto stop = kim2019_stop(task);
+  stop.min_trials = std::max(stop.min_trials, s.min_trials);
+  fit = train(net, task, adam{}, stop, {.n_trials = s.n_trials, .seed = spikernn::seed{seed}});
+  return to_rate_model(net, &fit.initial_parameters);
+}
+
+/// A search over the condition's grid on the network's search trials, then the accuracy at the
+/// chosen factor on fresh trials (another seed's stream), with the readout the search chose.
+struct converted {
+  search_result search;
+  spiking_score fresh;
+};
+inline converted convert_and_score(const rate_model<float>& model, const condition& c, std::uint64_t seed,
+                                   const settings& s, search_estimator estimator, readout_method readout) {
+  const go_nogo task{};
+  search_options opt{.factors = factor_grid(c.activation),
+                     .eval = {.trials = s.search_trials, .threads = 1, .seed = spikernn::seed{seed}},
+                     .estimator = estimator};
+  opt.conversion.readout = readout;
+  opt.conversion.calibration.trials = s.calibration_trials;
+  converted out{search_scaling(model, task, opt), {}};
+  auto net = to_lif(model, out.search.best_factor());
+  if (readout == readout_method::recalibrated) {
+    const readout_fit& fit = out.search.readouts.at(out.search.best_index);
+    net.set_readout(fit.w_out, fit.b_out);
+  }
+  out.fresh = evaluate_spiking(net, task, {.trials = s.eval_trials, .threads = 1, .seed = spikernn::seed{seed + 1000003}});
+  return out;
+}
+
 template <class Act>
 network_result run_network(const condition& c, std::uint64_t seed, const settings& s) {
   const auto t0 = std::chrono::steady_clock::now();
   network_result r{.condition = c.name, .activation = c.activation, .taus = taus_text(c.taus), .seed = seed};
-  const go_nogo task{};
-  rate_rnn<float, Act, dale> net({.n = s.n, .taus = c.taus}, spikernn::seed{seed});
-  auto stop = kim2019_stop(task);
-  stop.min_trials = std::max(stop.min_trials, s.min_trials);
-  const auto fit = train(net, task, adam{}, stop, {.n_trials = s.n_trials, .seed = spikernn::seed{seed}});
+  train_result<float> fit;
+  const auto model = train_network<Act>(c, seed, s, rate_rnn_params{}.noise_sd, fit);
   r.rate_success = fit.success;
   r.trials = fit.success ? fit.trials_to_criterion : s.n_trials;
   r.rate_perf = fit.last_eval.perf_mean;
-  const auto model = to_rate_model(net, &fit.initial_parameters);
   r.mean_tau_ms = model.tau_steps(false).mean() * 5.0;
   if (fit.success) {  // the paper converts only networks that met the criterion within n_trials
-    const auto search = search_scaling(
-        model, task,
-        {.factors = factor_grid(c.activation), .eval = {.trials = s.search_trials, .threads = 1, .seed = spikernn::seed{seed}}});
-    r.factor = search.best_factor();
-    r.lif_search = search.best_perf();
-    // fresh trials: another stream than the search's
-    const auto fresh =
-        evaluate_spiking(model, task, r.factor, {.trials = s.eval_trials, .threads = 1, .seed = spikernn::seed{seed + 1000003}});
-    r.lif_fresh = fresh.accuracy;
-    r.exc_hz = fresh.mean_exc_rate;
-    r.inh_hz = fresh.mean_inh_rate;
+    const auto one_to_one = convert_and_score(model, c, seed, s, search_estimator::common_trials, readout_method::one_to_one);
+    r.factor = one_to_one.search.best_factor();
+    r.lif_search = one_to_one.search.best_perf();
+    r.lif_fresh = one_to_one.fresh.accuracy;
+    r.exc_hz = one_to_one.fresh.mean_exc_rate;
+    r.inh_hz = one_to_one.fresh.mean_inh_rate;
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = seconds_since(t0);
+  if (fit.success && s.original_estimator) {
+    const auto t = std::chrono::steady_clock::now();
+    r.lif_original =
+        convert_and_score(model, c, seed, s, search_estimator::fresh_per_factor, readout_method::one_to_one).search.best_perf();
+    r.original_seconds = seconds_since(t);
+  }
+  if (fit.success && s.recalibrated) {
+    const auto t = std::chrono::steady_clock::now();
+    const auto recal = convert_and_score(model, c, seed, s, search_estimator::common_trials, readout_method::recalibrated);
+    r.recal_factor = recal.search.best_factor();
+    r.recal_search = recal.search.best_perf();
+    r.recal_fresh = recal.fresh.accuracy;
+    r.recal_seconds = seconds_since(t);
+  }
+  if (s.train_noise > 0) {  // the same seed: the same initial network, trials and noise draws
+    const auto t = std::chrono::steady_clock::now();
+    train_result<float> noisy_fit;
+    const auto noisy = train_network<Act>(c, seed, s, s.train_noise, noisy_fit);
+    r.noisy_noise = s.train_noise;
+    r.noisy_trained = noisy_fit.success ? 1 : 0;
+    if (noisy_fit.success) {
+      const auto conv = convert_and_score(noisy, c, seed, s, search_estimator::common_trials, readout_method::one_to_one);
+      r.noisy_factor = conv.search.best_factor();
+      r.noisy_search = conv.search.best_perf();
+      r.noisy_fresh = conv.fresh.accuracy;
+    }
+    r.noisy_seconds = seconds_since(t);
+  }
   return r;
 }
 }  // namespace detail
@@ -198,10 +282,75 @@ inline std::string markdown_table(const std::vector<network_result>& rs, const f
   return t;
 }
 
-/// The columns of networks.csv.
-inline const std::vector<std::string> table_header{
+/// The conversion methods side by side on a figure's networks (only the methods that were run):
+/// for each, how many networks reach ≥ 95 % on held-out (fresh) trials at the factor its own
+/// search chose, their mean ± sd accuracy there, and its cost per network. The original
+/// estimator is a search statistic: its column counts best-of-grid successes, as the paper did.
+inline std::string methods_table(const std::vector<network_result>& rs, const figure_conditions& fig) {
+  using detail::format;
+  const auto any = [&](auto field) {
+    return std::any_of(rs.begin(), rs.end(), [&](const network_result& r) { return !std::isnan(r.*field); });
+  };
+  const bool original = any(&network_result::lif_original), recal = any(&network_result::recal_fresh),
+             noisy = any(&network_result::noisy_noise);
+  struct column {
+    std::string title;
+    double network_result::*accuracy;  // fresh accuracy (or best of grid for the original estimator)
+    double network_result::*seconds;
+    bool held_out;
+  };
+  std::vector<column> cols{{"one-to-one (the paper's)", &network_result::lif_fresh, &network_result::seconds, true}};
+  if (original) cols.push_back({"original estimator (best of grid)", &network_result::lif_original, &network_result::original_seconds, false});
+  if (recal) cols.push_back({"recalibrated readout", &network_result::recal_fresh, &network_result::recal_seconds, true});
+  if (noisy) {
+    double sd = 0;
+    for (const auto& r : rs)
+      if (!std::isnan(r.noisy_noise)) sd = r.noisy_noise;
+    cols.push_back({"noise-trained (σ = " + format("%g", sd) + ")", &network_result::noisy_fresh, &network_result::noisy_seconds, true});
+  }
+  std::string t = "| condition |";
+  std::string rule = "|---|";
+  for (const auto& c : cols) {
+    t += " " + c.title + ": ≥ 95 % | accuracy (%) | s per network |";
+    rule += "---|---|---|";
+  }
+  t += "\n" + rule + "\n";
+  for (const auto& cond : fig.conditions) {
+    t += "| " + cond.label + " |";
+    for (const auto& c : cols) {
+      int networks = 0, ok = 0;
+      std::vector<double> acc, secs;
+      for (const auto& r : rs) {
+        if (r.condition != cond.name) continue;
+        ++networks;
+        if (!std::isnan(r.*c.seconds)) secs.push_back(r.*c.seconds);
+        if (c.accuracy == &network_result::lif_fresh && !r.rate_success) continue;  // never converted
+        const double a = r.*c.accuracy;
+        if (std::isnan(a)) continue;  // not converted (criterion not met) or not run
+        acc.push_back(100 * a);
+        ok += held_out_success(a);
+      }
+      t += " " + std::to_string(ok) + "/" + std::to_string(networks) + " | " +
+           (acc.empty() ? std::string("–") : format("%.1f", mean(acc)) + " ± " + format("%.1f", sample_sd(acc))) + " | " +
+           (secs.empty() ? std::string("–") : format("%.0f", mean(secs))) + " |";
+    }
+    t += "\n";
+  }
+  return t;
+}
+
+/// The columns of networks.csv before the methods beyond the paper (such tables still read).
+inline const std::vector<std::string> paper_table_header{
     "condition", "activation", "taus",      "seed",      "rate_success", "trials", "rate_perf", "mean_tau_ms",
     "factor",    "lif_search", "lif_fresh", "lif_success", "exc_hz",     "inh_hz", "seconds"};
+/// The columns of networks.csv: the paper's, then the other methods' (nan where not run).
+inline const std::vector<std::string> table_header = [] {
+  std::vector<std::string> h = paper_table_header;
+  for (const char* c : {"lif_original", "original_seconds", "recal_factor", "recal_search", "recal_fresh", "recal_seconds",
+                        "noisy_noise", "noisy_trained", "noisy_factor", "noisy_search", "noisy_fresh", "noisy_seconds"})
+    h.emplace_back(c);
+  return h;
+}();
 
 /// The networks as networks.csv's table, numbers as the shortest text that reads back exactly.
 inline io::csv_table to_table(const std::vector<network_result>& rs) {
@@ -212,7 +361,10 @@ inline io::csv_table to_table(const std::vector<network_result>& rs) {
     t.add({r.condition, r.activation, r.taus, std::to_string(r.seed), r.rate_success ? "1" : "0", std::to_string(r.trials),
            exact_text(r.rate_perf), exact_text(r.mean_tau_ms), exact_text(r.factor), exact_text(r.lif_search),
            exact_text(r.lif_fresh), r.lif_success() ? "1" : "0", exact_text(r.exc_hz), exact_text(r.inh_hz),
-           exact_text(r.seconds)});
+           exact_text(r.seconds), exact_text(r.lif_original), exact_text(r.original_seconds), exact_text(r.recal_factor),
+           exact_text(r.recal_search), exact_text(r.recal_fresh), exact_text(r.recal_seconds), exact_text(r.noisy_noise),
+           exact_text(r.noisy_trained), exact_text(r.noisy_factor), exact_text(r.noisy_search), exact_text(r.noisy_fresh),
+           exact_text(r.noisy_seconds)});
   return t;
 }
 
@@ -221,7 +373,8 @@ inline const std::string table_kind = "a networks.csv written by reproduce_kim20
 
 /// The networks of a networks.csv table; a table of anything else is refused naming its file.
 inline std::vector<network_result> from_table(const io::csv_table& t) {
-  if (t.header != table_header)
+  const bool extended = t.header == table_header;
+  if (!extended && t.header != paper_table_header)
     throw file_error(t.origin, "expected " + table_kind + " (header: " + io::detail::joined(table_header) + ")");
   std::vector<network_result> rs;
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
@@ -237,6 +390,20 @@ inline std::vector<network_result> from_table(const io::csv_table& t) {
     r.exc_hz = t.number(i, "exc_hz");
     r.inh_hz = t.number(i, "inh_hz");
     r.seconds = t.number(i, "seconds");
+    if (extended) {
+      r.lif_original = t.number(i, "lif_original");
+      r.original_seconds = t.number(i, "original_seconds");
+      r.recal_factor = t.number(i, "recal_factor");
+      r.recal_search = t.number(i, "recal_search");
+      r.recal_fresh = t.number(i, "recal_fresh");
+      r.recal_seconds = t.number(i, "recal_seconds");
+      r.noisy_noise = t.number(i, "noisy_noise");
+      r.noisy_trained = t.number(i, "noisy_trained");
+      r.noisy_factor = t.number(i, "noisy_factor");
+      r.noisy_search = t.number(i, "noisy_search");
+      r.noisy_fresh = t.number(i, "noisy_fresh");
+      r.noisy_seconds = t.number(i, "noisy_seconds");
+    }
     rs.push_back(r);
   }
   return rs;
@@ -244,7 +411,14 @@ inline std::vector<network_result> from_table(const io::csv_table& t) {
 
 /// Reads networks.csv.
 inline std::vector<network_result> read_table(const std::filesystem::path& path) {
-  return from_table(io::read_csv(path, table_header, table_kind));
+  // The header is checked as soon as it is read (a file that is not a networks.csv is refused
+  // before its rows are parsed): the one this version writes, or the paper-only one of earlier ones.
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  if (!first.empty() && first.back() == '\r') first.pop_back();
+  const bool earlier = first == io::detail::joined(paper_table_header);
+  return from_table(io::read_csv(path, earlier ? paper_table_header : table_header, table_kind));
 }
 
 }  // namespace spikernn::kim2019

@@ -104,6 +104,7 @@ void save_rate_model(const std::filesystem::path& path, const rate_rnn<S, Act, C
   out.write_scalar("P_rec", net.params().p_rec);
   out.write_scalar("P_inh", net.params().p_inh);
   out.write_scalar("gain", net.params().gain);
+  out.write_scalar("noise_sd", net.params().noise_sd);
   out.write_int("seed", std::int64_t(info.seed));
   out.write_logical("success", Eigen::Array<bool, 1, 1>::Constant(fit.success));
   out.commit(existing);
@@ -174,6 +175,11 @@ rate_model<S> load_rate_model(const std::filesystem::path& path) {
   if (in.has("P_rec")) m.params.p_rec = in.scalar("P_rec");
   if (in.has("P_inh")) m.params.p_inh = in.scalar("P_inh");
   if (in.has("gain")) m.params.gain = in.scalar("gain");
+  if (in.has("noise_sd")) {  // files of the original have none: theirs is 0.1, the default
+    m.params.noise_sd = in.scalar("noise_sd");
+    if (!(m.params.noise_sd >= 0) || !std::isfinite(m.params.noise_sd))
+      throw fail("noise_sd", "a non-negative, finite noise SD");
+  }
   return m;
 }
 
@@ -206,6 +212,8 @@ struct scaling_search_record {
   std::string spiking_neuron = "lif";
   std::string estimator = "common_trials";  ///< search_estimator's name ("" in files of older versions)
   long trials = 0;                          ///< per factor (0: not recorded)
+  std::string readout = "one_to_one";       ///< readout_method's name: one_to_one or recalibrated
+  long calibration_trials = 0;              ///< of a recalibrated readout
 };
 
 /// The search a model file holds, if any.
@@ -224,6 +232,8 @@ inline std::optional<scaling_search_record> read_scaling_search(const std::files
   if (in.has(prefix + "spiking_neuron")) r.spiking_neuron = in.string(prefix + "spiking_neuron");
   r.estimator = in.has(prefix + "search_estimator") ? in.string(prefix + "search_estimator") : "";
   if (in.has(prefix + "search_trials")) r.trials = long(in.integer(prefix + "search_trials"));
+  if (in.has(prefix + "spiking_readout")) r.readout = in.string(prefix + "spiking_readout");
+  if (in.has(prefix + "calibration_trials")) r.calibration_trials = long(in.integer(prefix + "calibration_trials"));
   return r;
 }
 
@@ -234,8 +244,8 @@ inline std::optional<scaling_search_record> read_scaling_search(const std::files
 inline void save_scaling_search(const std::filesystem::path& path, const scaling_search_record& rec) {
   if (rec.factors.size() != rec.perfs.size() || rec.factors.empty())
     throw file_error(path.string(), "a search result needs one performance per scaling factor");
-  const std::vector<std::string> names{"opt_scaling_factor", "all_perfs",        "scaling_factors",
-                                       "spiking_neuron",     "search_estimator", "search_trials"};
+  const std::vector<std::string> names{"opt_scaling_factor", "all_perfs",        "scaling_factors",  "spiking_neuron",
+                                       "search_estimator",   "search_trials",    "spiking_readout", "calibration_trials"};
   const std::optional<scaling_search_record> earlier = read_scaling_search(path);
   const mat_reader in(path);  // reads everything now: the file can be replaced below
   mat_writer out(path);
@@ -244,6 +254,10 @@ inline void save_scaling_search(const std::filesystem::path& path, const scaling
     out.write_string(prefix + "spiking_neuron", r.spiking_neuron);
     if (!r.estimator.empty()) out.write_string(prefix + "search_estimator", r.estimator);
     if (r.trials > 0) out.write_int(prefix + "search_trials", r.trials);
+    if (r.readout != "one_to_one") {  // files of the paper's readout stay as they were
+      out.write_string(prefix + "spiking_readout", r.readout);
+      if (r.calibration_trials > 0) out.write_int(prefix + "calibration_trials", r.calibration_trials);
+    }
     out.write_scalar(prefix + "opt_scaling_factor", r.best_factor);
     if (!r.factors.empty()) {
       out.write(prefix + "all_perfs", Eigen::Map<const vector<double>>(r.perfs.data(), index_t(r.perfs.size())));
@@ -263,7 +277,7 @@ inline void save_scaling_search(const std::filesystem::path& path, const scaling
 inline void save_scaling_search(const std::filesystem::path& path, const std::vector<double>& factors,
                                 const std::vector<double>& perfs, double best_factor,
                                 const std::string& spiking_neuron = "lif") {
-  save_scaling_search(path, scaling_search_record{factors, perfs, best_factor, spiking_neuron, "common_trials", 0});
+  save_scaling_search(path, scaling_search_record{factors, perfs, best_factor, spiking_neuron, "common_trials", 0, "one_to_one", 0});
 }
 
 using spikernn::rate_model;

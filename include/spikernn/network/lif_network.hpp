@@ -23,7 +23,8 @@ namespace spikernn {
 struct lif_recording {
   bool spikes = false;    ///< (step, unit) of every spike
   bool voltages = false;  ///< N × nt, spikes drawn at +30 mV
-  bool rates = false;     ///< N × nt filtered spike trains (Hz)
+  bool rates = false;     ///< N × (nt / rate_every) filtered spike trains (Hz)
+  long rate_every = 1;    ///< record the rates at steps rate_every, 2·rate_every, … (1: every step)
   bool currents = false;  ///< N × nt synaptic currents (IPSC)
 };
 
@@ -42,7 +43,8 @@ template <class S>
 struct lif_trial {
   row_vector<S> out;                           ///< network output at each step (1 × nt)
   std::vector<std::pair<long, index_t>> spikes;  ///< (step 1…nt, unit) when recorded
-  matrix<S> voltages, rates, currents;        ///< N × nt when recorded
+  matrix<S> voltages, currents;              ///< N × nt when recorded
+  matrix<S> rates;                           ///< N × (nt / rate_every) when recorded
   array<double> firing_rates;                 ///< Hz per unit (spikes from step 10 on, as the original)
   long total_spikes = 0;
   double dt = 0, duration = 0;                ///< s
@@ -80,6 +82,7 @@ class lif_network {
   const matrix<S>& w() const { return w_; }
   const matrix<S>& w_in() const { return w_in_; }
   const row_vector<S>& w_out() const { return w_out_; }
+  S b_out() const { return b_out_; }
   const array<S>& tau_d() const { return tau_d_; }
 
   /// Which units are inhibitory (N entries), or empty when nobody said: what a converted Dale
@@ -88,6 +91,16 @@ class lif_network {
   void set_inhibitory(Eigen::Array<bool, Eigen::Dynamic, 1> inh) {
     require(inh.size() == size(), "inhibitory", "one entry per unit (N=" + std::to_string(size()) + ")");
     inh_ = std::move(inh);
+  }
+
+  /// Replaces the readout (output = w_out · r + b_out): what a readout fitted to this network's
+  /// own filtered spike trains installs (convert/readout_calibration.hpp). The one-to-one
+  /// conversion has w_out / factor and no bias.
+  void set_readout(row_vector<S> w_out, S b_out = 0) {
+    require(w_out.size() == size(), "w_out", "N=" + std::to_string(size()) + " entries");
+    require(w_out.allFinite() && std::isfinite(double(b_out)), "w_out", "finite readout weights and bias");
+    w_out_ = std::move(w_out);
+    b_out_ = b_out;
   }
 
   // ---- stepping, for embedding in another simulator -----------------------------------------
@@ -155,8 +168,8 @@ class lif_network {
     }
   }
 
-  /// After step(): the network output w_out · r, the units that fired, and the unit state.
-  S output() const { return w_out_.dot(r_.matrix()); }
+  /// After step(): the network output w_out · r + b_out, the units that fired, and the unit state.
+  S output() const { return w_out_.dot(r_.matrix()) + b_out_; }
   const std::vector<index_t>& spiked() const { return spiked_; }
   const array<S>& v() const { return v_; }  ///< membrane potentials (units that fired are still above threshold)
   const array<S>& rates() const { return r_; }
@@ -192,7 +205,8 @@ class lif_network {
     tr.duration = double(nt) * tr.dt;
     tr.out.resize(nt);
     if (rec.voltages) tr.voltages.resize(size(), nt);
-    if (rec.rates) tr.rates.resize(size(), nt);
+    require(rec.rate_every >= 1, "rate_every", "a recording interval of at least one step");
+    if (rec.rates) tr.rates.resize(size(), nt / rec.rate_every);
     if (rec.currents) tr.currents.resize(size(), nt);
     array<double> counts = array<double>::Zero(size());
     reset(g);
@@ -207,7 +221,7 @@ class lif_network {
       }
       step(g, &stim);
       tr.out[i - 1] = output();
-      if (rec.rates) tr.rates.col(i - 1) = r_.matrix();
+      if (rec.rates && i % rec.rate_every == 0) tr.rates.col(i / rec.rate_every - 1) = r_.matrix();
       tr.total_spikes += long(spiked_.size());
       for (index_t j : spiked_) {
         if (i >= 10) counts[j] += 1;
@@ -230,6 +244,7 @@ class lif_network {
   matrix<S> w_, w_in_;
   row_vector<S> w_out_;
   array<S> tau_d_, decay_, kick_;
+  S b_out_ = 0;
   Eigen::Array<bool, Eigen::Dynamic, 1> inh_;
   S rise_ = 0;
   array<S> v_, t_last_, ipsc_, h_, r_, hr_, ext_, jd_;

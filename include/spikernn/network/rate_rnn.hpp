@@ -45,7 +45,8 @@ struct rate_rnn_params {
     require(taus.size() == 1 || taus[0] <= taus[1], "decay_taus", "τ_min ≤ τ_max");
     require(n_inputs > 0, "n_inputs", "at least one input channel");
     require(dt > 0 && std::isfinite(dt), "dt", "a positive step");
-    require(noise_sd >= 0 && x0_sd >= 0, "noise_sd/x0_sd", "non-negative standard deviations");
+    require(noise_sd >= 0 && std::isfinite(noise_sd), "noise_sd", "a non-negative, finite standard deviation");
+    require(x0_sd >= 0 && std::isfinite(x0_sd), "x0_sd", "a non-negative, finite standard deviation");
   }
 };
 
