@@ -13,6 +13,12 @@ pybind11, numpy arrays in and out.
     lif = sk.to_lif(path, search.best_factor)
     trial = lif.run(task.spiking_trial(seed=1, index=0).u, record_spikes=True)
 
+Also: readout recalibration (search_scaling / evaluate_spiking with readout="recalibrated",
+fit_readout, LIFNetwork.set_readout), tasks written in Python (python_task), the GLIFR paper's networks (GlifrSettings,
+glifr_sine_dataset / glifr_mnist_dataset, GlifrModel, train_glifr, save_glifr / load_glifr) and the
+spiking mode RNN (ModeSNN, mnist_digits, train_smnn_mnist / train_smnn_context, save_mode_snn /
+load_mode_snn) — see docs/python.md.
+
 Errors: a refused setting raises ValueError naming the parameter; a missing file
 FileNotFoundError; any other file problem spikernn.FileError (an OSError) naming the file and
 variable; Ctrl-C during train/search raises KeyboardInterrupt (after writing the checkpoint when
@@ -28,13 +34,21 @@ from . import _spikernn
 from ._spikernn import (  # noqa: F401  (re-exported)
     HELD_OUT_FIRST_TRIAL,
     ConditionScore,
+    DigitSet,
     FileError,
+    GlifrDataset,
+    GlifrModel,
+    GlifrRun,
+    GlifrSettings,
     LIFNetwork,
     LIFTrial,
+    ModeSNN,
     RateModel,
     RateRNN,
+    ReadoutFit,
     Rng,
     SearchResult,
+    SmnnRun,
     SpikingScore,
     Stimulation,
     Task,
@@ -46,30 +60,46 @@ from ._spikernn import (  # noqa: F401  (re-exported)
     evaluate_rate,
     evaluate_spiking,
     factor_range,
+    fit_readout,
+    glifr_mnist_dataset,
+    glifr_sine_dataset,
+    glifr_types,
     go_nogo,
     lif_defaults,
     load_eval_labels,
+    load_glifr,
+    load_mode_snn,
     load_npy,
     load_rate_model,
     make_task,
     mante,
     mante_port,
+    mnist_digits,
     parse_factors,
+    python_task,
+    save_glifr,
+    save_mode_snn,
     save_npy,
     save_rate_model,
     search_scaling,
     to_lif,
     train,
+    train_glifr,
+    train_smnn_context,
+    train_smnn_mnist,
     xor,
 )
 
 __all__ = [
-    "HELD_OUT_FIRST_TRIAL", "ConditionScore", "FileError", "LIFNetwork", "LIFTrial", "RateModel", "RateRNN", "Rng", "SearchResult",
-    "SpikingScore", "Stimulation", "Task", "TrainProgress", "TrainResult", "Trial", "__version__",
-    "canonical_task_name", "evaluate_rate", "evaluate_spiking", "factor_range", "go_nogo", "lif_defaults",
-    "load_eval_labels", "load_npy", "load_rate_model", "make_task", "mante", "mante_port", "model_path",
-    "parse_factors", "save_npy", "save_rate_model", "save_scaling_search", "search_scaling", "spike_raster",
-    "to_lif", "train", "xor",
+    "HELD_OUT_FIRST_TRIAL", "ConditionScore", "DigitSet", "FileError", "GlifrDataset", "GlifrModel", "GlifrRun",
+    "GlifrSettings", "LIFNetwork", "LIFTrial", "ModeSNN", "RateModel", "RateRNN", "ReadoutFit", "Rng", "SearchResult",
+    "SmnnRun", "SpikingScore", "Stimulation", "Task", "TrainProgress", "TrainResult", "Trial", "__version__",
+    "canonical_task_name", "evaluate_rate", "evaluate_spiking", "factor_range", "fit_readout", "glifr_mnist_dataset",
+    "glifr_sine_dataset", "glifr_types", "go_nogo", "lif_defaults", "load_eval_labels", "load_glifr",
+    "load_mode_snn", "load_npy", "load_rate_model", "make_task", "mante", "mante_port", "mnist_digits",
+    "model_path", "parse_factors", "python_task", "save_glifr", "save_mode_snn", "save_npy", "save_rate_model",
+    "save_scaling_search", "search_scaling", "spike_raster", "to_lif", "train", "train_glifr",
+    "train_smnn_context", "train_smnn_mnist", "xor",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -113,12 +143,14 @@ def model_path(output_dir: PathLike, net: RateRNN, task: Union[Task, str], *, se
 def save_scaling_search(path: PathLike, search: Union[SearchResult, Sequence[float]],
                         perfs: Optional[Sequence[float]] = None, best_factor: Optional[float] = None,
                         neuron: Optional[str] = None, estimator: Optional[str] = None,
-                        trials: Optional[int] = None) -> str:
+                        trials: Optional[int] = None, readout: Optional[str] = None,
+                        calibration_trials: Optional[int] = None) -> str:
     """Writes a scaling-factor search into a model file as spikernn-search does
     (``opt_scaling_factor``, ``all_perfs``, ``scaling_factors``, ``spiking_neuron``,
-    ``search_estimator``, ``search_trials``), keeping every other variable (a search the file held
-    moves to ``search_history_<k>_*``), atomically. Pass a SearchResult, or the factors with their
-    accuracies. Returns the path."""
+    ``search_estimator``, ``search_trials``, and with a recalibrated readout ``spiking_readout``
+    and ``calibration_trials``, which evaluate_spiking and spikernn-eval then adopt), keeping every
+    other variable (a search the file held moves to ``search_history_<k>_*``), atomically. Pass a
+    SearchResult, or the factors with their accuracies. Returns the path."""
     if isinstance(search, SearchResult):
         if perfs is not None:
             raise ValueError("invalid parameter 'perfs': nothing when a SearchResult is given")
@@ -127,12 +159,15 @@ def save_scaling_search(path: PathLike, search: Union[SearchResult, Sequence[flo
         neuron = search.neuron if neuron is None else neuron
         estimator = search.estimator if estimator is None else estimator
         trials = search.trials if trials is None else trials
+        readout = search.readout if readout is None else readout
+        calibration_trials = search.calibration_trials if calibration_trials is None else calibration_trials
     else:
         factors = list(search)
         if perfs is None:
             raise ValueError("invalid parameter 'perfs': one accuracy per scaling factor")
     _spikernn.save_scaling_search(path, factors, list(perfs), best_factor, neuron or "lif",
-                                  estimator or "common_trials", trials or 0)
+                                  estimator or "common_trials", trials or 0, readout or "one_to_one",
+                                  calibration_trials or 0)
     return os.fspath(path)
 
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
+
+from ._types import PythonTask, TrialLike
 
 __version__: str
 HELD_OUT_FIRST_TRIAL: int
@@ -58,10 +60,10 @@ class Rng:
 class Task:
     """A cognitive task of the original code: makes trials from seeded streams and judges rate
     and spiking outputs by the original rules. Made by go_nogo(), xor(), mante(), mante_port()
-    or make_task(name)."""
+    or make_task(name) — or written in Python: python_task(obj)."""
     @property
     def name(self) -> str:
-        """Canonical name: go-nogo, xor, mante or mante_port."""
+        """Canonical name: go-nogo, xor, mante or mante_port (a Python task: its own name)."""
     @property
     def n_inputs(self) -> int: ...
     @property
@@ -86,6 +88,34 @@ class Task:
         """The training-evaluation rule on a rate network's T − 1 outputs."""
     def spiking_correct(self, trial: Trial, output: npt.ArrayLike, dt: float = 5e-5) -> bool:
         """The spiking rule on a LIF output sampled every dt seconds."""
+    @property
+    def is_python(self) -> bool:
+        """True for a task written in Python (python_task())."""
+    @property
+    def python_object(self) -> Any:
+        """The object python_task() was made from (None for shipped tasks and plain callables)."""
+
+
+TaskLike = Union[Task, str, PythonTask]
+"""A Task, a task name, or an object with generate and correct (taken as python_task(obj))."""
+
+
+def python_task(obj: Any = None, *, name: Optional[str] = None, n_inputs: Optional[int] = None,
+                n_steps: Optional[int] = None, generate: Optional[Callable[[Rng], TrialLike]] = None,
+                correct: Optional[Callable[[Trial, FloatArray], bool]] = None,
+                spiking_trial: Optional[Callable[[Rng], TrialLike]] = None,
+                spiking_correct: Optional[Callable[[Trial, FloatArray, float], bool]] = None,
+                sample_spiking_trials: Optional[Callable[[], Sequence[TrialLike]]] = None,
+                min_trials_before_stop: Optional[int] = None) -> Task:
+    """A Task written in Python, usable wherever a Task is (train, evaluate_rate, search_scaling,
+    evaluate_spiking): the attributes of `obj` (name, n_inputs, n_steps, generate(rng),
+    correct(trial, outputs), and optionally spiking_trial(rng), spiking_correct(trial, output, dt),
+    sample_spiking_trials(), min_trials_before_stop), or the same as keywords (keywords win).
+    Generators draw every random number from the Rng they are handed, so a seed gives the same
+    trials for any thread count. A wrong answer (shape, type, non-finite values) raises ValueError
+    naming the callback and what was expected; an exception a callback raises reaches the caller
+    as itself. Without spiking_trial the spiking evaluation runs generate()'s trials; without
+    spiking_correct a search or spiking evaluation raises ValueError."""
 
 
 def go_nogo(T: int = 200, stim_on: int = 50, stim_dur: int = 25, go_threshold: float = 0.7,
@@ -186,11 +216,12 @@ class RateRNN:
     def __init__(self, *, n: int = 200, p_inh: float = 0.2, p_rec: float = 0.2,
                  taus: Union[float, Sequence[float]] = (4.0, 20.0), activation: str = "sigmoid",
                  apply_dale: bool = True, som_n: int = 0, gain: float = 1.5, w_dist: str = "gaus",
-                 n_inputs: Optional[int] = None, task: Union[Task, str, None] = None, seed: int = 1,
+                 n_inputs: Optional[int] = None, task: Optional[TaskLike] = None, seed: int = 1,
                  dt: float = 1.0, noise_sd: float = 0.1, x0_sd: float = 0.01) -> None:
         """taus in steps of 5 ms: one value (fixed) or (min, max) (trained per unit). activation
         sigmoid, softplus or clipped_relu; w_dist gaus or gamma. task= sets n_inputs. seed draws
-        the unit types and every weight, as spikernn-train --seed."""
+        the unit types and every weight, as spikernn-train --seed. noise_sd: the SD of the noise
+        added to every unit at every step (spikernn-train --noise_sd; saved with the model)."""
     n: int
     n_inputs: int
     activation: str
@@ -200,6 +231,8 @@ class RateRNN:
     p_inh: float
     p_rec: float
     gain: float
+    noise_sd: float
+    """SD of the per-step rate noise."""
     som_n: int
     w_dist: str
     seed: int
@@ -244,7 +277,7 @@ class RateRNN:
     def copy(self) -> RateRNN: ...
 
 
-def train(net: RateRNN, task: Union[Task, str], *, n_trials: int = 6000, lr: float = 0.01, seed: Optional[int] = None,
+def train(net: RateRNN, task: TaskLike, *, n_trials: int = 6000, lr: float = 0.01, seed: Optional[int] = None,
           loss: str = "l2", batch: int = 1, eval_every: int = 100, eval_trials: int = 100, loss_below: float = 7.0,
           perf_above: float = 0.95, min_trials: Optional[int] = None,
           progress: Optional[Callable[[TrainProgress], object]] = None, checkpoint: Optional[PathLike] = None,
@@ -258,7 +291,7 @@ def train(net: RateRNN, task: Union[Task, str], *, n_trials: int = 6000, lr: flo
     Ctrl-C ends it after the trial in progress (and the checkpoint) with KeyboardInterrupt."""
 
 
-def evaluate_rate(net: RateRNN, task: Union[Task, str], *, trials: int = 100, seed: int = 1,
+def evaluate_rate(net: RateRNN, task: TaskLike, *, trials: int = 100, seed: int = 1,
                   loss: str = "l2") -> Dict[str, object]:
     """Scores the rate network on fresh trials by the task's rule: {'accuracy', 'loss',
     'outputs', 'labels', 'conditions'}."""
@@ -273,6 +306,8 @@ class RateModel:
     p_rec: float
     p_inh: float
     gain: float
+    noise_sd: float
+    """SD of the rate noise it was trained with (the file's noise_sd; 0.1, the original's, when absent)."""
     activation: str
     apply_dale: bool
     task: Optional[str]
@@ -284,6 +319,10 @@ class RateModel:
     search_estimator: Optional[str]
     """common_trials or fresh_per_factor (None when the file does not say)."""
     search_trials: Optional[int]
+    spiking_readout: Optional[str]
+    """The saved search's readout: one_to_one or recalibrated (None before a search)."""
+    calibration_trials: Optional[int]
+    """Calibration trials of the saved search's recalibrated readout (None when not recorded)."""
     all_perfs: FloatArray
     scaling_factors: FloatArray
     w: Float32Array
@@ -320,9 +359,10 @@ def load_eval_labels(path: PathLike) -> FloatArray:
     """A model file's eval_labels as numbers ('same'/'diff' → ±1)."""
 def save_scaling_search(path: PathLike, factors: Sequence[float], perfs: Sequence[float],
                         best_factor: Optional[float] = None, neuron: str = "lif", estimator: str = "common_trials",
-                        trials: int = 0) -> None:
+                        trials: int = 0, readout: str = "one_to_one", calibration_trials: int = 0) -> None:
     """Writes a search into a model file as spikernn-search does (an earlier one moves to
-    search_history_<k>_*); spikernn.save_scaling_search also takes a SearchResult."""
+    search_history_<k>_*; spiking_readout and calibration_trials only for a recalibrated readout);
+    spikernn.save_scaling_search also takes a SearchResult."""
 def save_npy(path: PathLike, array: npt.ArrayLike) -> None:
     """Writes an array as .npy (float32/64, int32/64, uint8, bool), as numpy.save does."""
 def load_npy(path: PathLike) -> np.ndarray:
@@ -344,11 +384,12 @@ class Stimulation:
 class LIFTrial:
     """One simulated trial."""
     output: FloatArray
-    """Network output at every step, (steps,); step i is at time i·dt."""
+    """Network output w_out · r + b_out at every step, (steps,); step i is at time i·dt."""
     spikes: IntArray
     """(k, 2) array of (step, unit) when recorded (steps 1-based, units 0-based)."""
     voltages: Optional[FloatArray]
     rates: Optional[FloatArray]
+    """N × (steps // rate_every) filtered spike trains (Hz) when recorded."""
     currents: Optional[FloatArray]
     firing_rates: FloatArray
     """Hz per unit (spikes from step 10 on)."""
@@ -371,8 +412,14 @@ class LIFNetwork:
     w: FloatArray
     w_in: FloatArray
     w_out: FloatArray
+    """Readout weights (1 × N): w_out / factor after conversion."""
+    b_out: float
+    """Readout bias: 0 after conversion."""
     tau_d: FloatArray
     inh: Optional[BoolArray]
+    def set_readout(self, w_out: npt.ArrayLike, b_out: float = 0.0) -> None:
+        """Replaces the readout (output = w_out · r + b_out; N weights, 1-D or 1 × N), e.g. with a
+        fit_readout fit: set_readout(fit.w_out, fit.b_out)."""
     def reset(self, *, seed: int = 1, index: int = 0, stream: Stream = "user") -> None: ...
     def set_input(self, current: npt.ArrayLike) -> None:
         """External input current, N values (for stimulus column u_c: w_in @ u_c)."""
@@ -394,8 +441,9 @@ class LIFNetwork:
     def run(self, u: npt.ArrayLike, *, seed: int = 1, index: int = 0, stream: Stream = "user",
             rng: Optional[Rng] = None, record_spikes: bool = False, record_voltages: bool = False,
             record_rates: bool = False, record_currents: bool = False,
-            stimulation: Optional[Stimulation] = None) -> LIFTrial:
-        """Simulates one trial driven by u (n_inputs × columns of 5 ms; 100 steps each)."""
+            stimulation: Optional[Stimulation] = None, rate_every: int = 1) -> LIFTrial:
+        """Simulates one trial driven by u (n_inputs × columns of 5 ms; 100 steps each); rates, when
+        recorded, at every rate_every-th step."""
     def copy(self) -> LIFNetwork: ...
 
 
@@ -404,6 +452,20 @@ class ConditionScore:
     trials: int
     correct: int
     accuracy: float
+
+
+class ReadoutFit:
+    """A LIF readout fitted by ridge least squares on the network's own filtered spike trains
+    (fit_readout; one per factor of a recalibrated search)."""
+    w_out: FloatArray
+    """Readout weights (1 × N)."""
+    b_out: float
+    mse_before: float
+    """Mean squared error of the network's readout before the fit, on the calibration samples."""
+    mse_after: float
+    """… and of the fitted readout, on the same samples."""
+    samples: int
+    """(trial, time) samples fitted, one per 5 ms rate step."""
 
 
 class SpikingScore:
@@ -416,6 +478,8 @@ class SpikingScore:
     """Trial k used the stream (seed, 'spiking', first_trial + k); None for a fresh-trials search."""
     rate_accuracy: Optional[float]
     """The rate network on the same trials (evaluations of a rate model)."""
+    readout: Optional[ReadoutFit]
+    """The readout fitted for a recalibrated evaluation or search factor (else None)."""
     conditions: Dict[str, ConditionScore]
     correct: BoolArray
     trial_conditions: List[str]
@@ -442,6 +506,12 @@ class SearchResult:
     neuron: str
     task: str
     trials: int
+    readout: str
+    """one_to_one (w_out / factor) or recalibrated (refitted at every factor)."""
+    calibration_trials: Optional[int]
+    """Calibration trials of a recalibrated readout (None for one_to_one)."""
+    readouts: List[ReadoutFit]
+    """A ReadoutFit per factor with a recalibrated readout (empty for one_to_one)."""
 
 
 ModelLike = Union[RateModel, RateRNN, PathLike]
@@ -452,20 +522,226 @@ def lif_defaults(neuron: str = "lif") -> Dict[str, float]:
 def to_lif(model: ModelLike, factor: float, *, neuron: str = "lif", use_initial_weights: bool = False,
            step_seconds: float = 0.005, **lif_params: float) -> LIFNetwork:
     """The spiking network of a rate model at scaling factor `factor` (the paper's 1/λ)."""
-def search_scaling(model: ModelLike, task: Union[Task, str, None] = None, *,
+def search_scaling(model: ModelLike, task: Optional[TaskLike] = None, *,
                    factors: Union[str, Sequence[float], None] = None, trials: int = 100, threads: int = 0,
                    seed: int = 1, neuron: str = "lif", estimator: str = "common", extend: int = 0,
-                   use_initial_weights: bool = False, progress: Optional[Callable[[float, float], object]] = None,
+                   use_initial_weights: bool = False, readout: str = "one_to_one", calibration_trials: int = 100,
+                   progress: Optional[Callable[[float, float], object]] = None,
                    **lif_params: float) -> SearchResult:
     """lambda_grid_search.m as spikernn-search: estimator 'common' (every factor on the same trials)
-    or 'original' (fresh trials per factor); extend=n grows the grid past an edge optimum."""
-def evaluate_spiking(target: Union[LIFNetwork, ModelLike], task: Union[Task, str, None] = None, *,
+    or 'original' (fresh trials per factor); extend=n grows the grid past an edge optimum;
+    readout 'recalibrated' refits w_out and a bias at every factor on calibration_trials trials."""
+def evaluate_spiking(target: Union[LIFNetwork, ModelLike], task: Optional[TaskLike] = None, *,
                      factor: Optional[float] = None, trials: int = 100, threads: int = 0, seed: int = 1,
                      held_out: bool = True, neuron: Optional[str] = None, use_initial_weights: bool = False,
+                     readout: Optional[str] = None, calibration_trials: Optional[int] = None,
                      stimulation: Optional[Stimulation] = None, **lif_params: float) -> SpikingScore:
-    """Scores a spiking network as spikernn-eval (default factor: the file's opt_scaling_factor);
-    held_out: trials no search uses (HELD_OUT_FIRST_TRIAL + k), else the search's trials 0, 1, …"""
+    """Scores a spiking network as spikernn-eval (default factor, neuron, readout and calibration
+    trials: the file's search's); held_out: trials no search uses (HELD_OUT_FIRST_TRIAL + k), else
+    the search's trials 0, 1, … A recalibrated readout is refitted on the calibration trials of seed."""
+def fit_readout(lif: LIFNetwork, task: TaskLike, *, trials: int = 100, ridge: float = 1e-3, threads: int = 0,
+                seed: int = 1) -> ReadoutFit:
+    """Fits w_out and a bias to the task's targets by ridge least squares on the network's own
+    filtered spike trains over calibration trials (streams (seed, 'spiking', 2^61 + k)); the
+    network is unchanged (install with lif.set_readout(fit.w_out, fit.b_out))."""
 def parse_factors(text: str) -> List[float]:
     """'start:step:stop', 'start:stop' or '20,25,30'."""
 def factor_range(start: float, stop: float, step: float) -> List[float]:
     """MATLAB's start:step:stop."""
+
+
+# ---- GLIFR paper networks -------------------------------------------------------------------
+
+class GlifrSettings:
+    """A GLIFR paper run's settings (spikernn-glifr's flags); 0 leaves a value to the version."""
+    def __init__(self, task: str = "sine", *, version: int = 2021, epochs: int = 0, batch: int = 0, lr: float = 0.0,
+                 eval_every: int = 0, hidden: int = 0, delay: int = 0, sigma_v: float = 1.0,
+                 anneal: bool = False) -> None:
+        """task 'sine', 'lmnist' or 'pmnist'; version 2021 or 2022 (A.5–A.7 defaults)."""
+    task: str
+    version: int
+    epochs: int
+    batch: int
+    lr: float
+    eval_every: int
+    hidden: int
+    """One hidden size for every type (0: the parameter-matched sizes)."""
+    delay: int
+    sigma_v: float
+    anneal: bool
+    def hidden_size(self, type: str, n_inputs: int, n_outputs: int) -> int:
+        """The hidden size of a type on this run."""
+    def delay_steps(self, type: str) -> int:
+        """The recurrent delay of a type in steps of 0.05 ms."""
+
+
+def glifr_types() -> List[str]:
+    """RNN, LSTM, Hom, HomA, LHet, LHetA, FHet, FHetA, RHet, RHetA (the paper's table order)."""
+
+
+class GlifrDataset:
+    """The training and test samples of a GLIFR paper task."""
+    n_inputs: int
+    n_outputs: int
+    classify: bool
+    """Last-step cross entropy and accuracy (MNIST), else MSE at every step (sine)."""
+    description: str
+    n_train: int
+    n_test: int
+    sine_frequencies: Optional[FloatArray]
+    """kHz of each sine pattern (None for MNIST)."""
+    def train_sample(self, i: int) -> Tuple[FloatArray, FloatArray, int]:
+        """(u: n_inputs × T, z: targets, label; −1 without classes)."""
+    def test_sample(self, i: int) -> Tuple[FloatArray, FloatArray, int]: ...
+
+
+def glifr_sine_dataset() -> GlifrDataset:
+    """The 6 sinusoids of the pattern task (T = 100 steps of 0.05 ms), training and test set."""
+def glifr_mnist_dataset(data_dir: PathLike, *, pixels: bool = False, train_limit: int = 0,
+                        test_limit: int = 0) -> GlifrDataset:
+    """Sequential MNIST from MNIST-format IDX files: line by line (28 × 28) or pixel by pixel
+    (784 × 1), the first train_limit / test_limit images (0: all)."""
+
+
+class GlifrModel:
+    """A GLIFR type (Hom … RHetA), the vanilla RNN or the LSTM of the GLIFR paper (float32)."""
+    def __init__(self, type: str, settings: GlifrSettings, dataset: Optional[GlifrDataset] = None, *,
+                 n_inputs: Optional[int] = None, n_outputs: Optional[int] = None, seed: int = 1) -> None:
+        """Built as spikernn-glifr builds it (size, delay, σ_V) from `seed`."""
+    type: str
+    family: str
+    """glifr, rnn or lstm."""
+    seed: int
+    size: int
+    n_inputs: int
+    n_outputs: int
+    delay: int
+    trainable_parameters: int
+    parameters: Float32Array
+    """Every parameter, one flat vector (assignable)."""
+    def arrays(self) -> Dict[str, Float32Array]:
+        """The parameter arrays under the file's names and orientations (plus GLIFR k_m, k_j, r_j)."""
+    def forward(self, u: npt.ArrayLike) -> Float32Array:
+        """Outputs (n_outputs × T) on one input sequence (n_inputs × T)."""
+    def copy(self) -> GlifrModel: ...
+
+
+class GlifrRun:
+    """One trained network's numbers and curves (train_glifr)."""
+    type: str
+    run: int
+    seed: int
+    task: str
+    version: int
+    hidden_size: int
+    delay_steps: int
+    trainable_parameters: int
+    test_loss: float
+    test_accuracy: Optional[float]
+    sine_sum: float
+    """Sine: Σ over the 6 patterns of each one's MSE (v2021 metric)."""
+    seconds: float
+    train_loss: FloatArray
+    train_accuracy: FloatArray
+    test_epochs: FloatArray
+    test_losses: FloatArray
+    test_accuracies: FloatArray
+    outputs: List[Float32Array]
+    """Sine: outputs (1 × T) on each pattern after training."""
+    initial: GlifrModel
+    """The network before training."""
+
+
+def train_glifr(model: GlifrModel, dataset: GlifrDataset, settings: GlifrSettings, *, seed: Optional[int] = None,
+                run: int = 1, progress: Optional[Callable[[Dict[str, Any]], object]] = None,
+                checkpoint: Optional[PathLike] = None, checkpoint_every: int = 0,
+                resume: Optional[PathLike] = None) -> GlifrRun:
+    """Trains as spikernn-glifr (glifr_paper::train_network), bit for bit, without the GIL;
+    progress(dict) at every test (epoch, epochs, train_loss, train_accuracy, test_loss,
+    test_accuracy, seconds), where Ctrl-C is honoured."""
+def save_glifr(path: PathLike, model: GlifrModel, run: Optional[GlifrRun] = None, *,
+               npy_dir: Optional[PathLike] = None) -> str:
+    """Writes params.mat (and npy/*.npy) as spikernn-glifr; with run=, the _init values and curves."""
+def load_glifr(path: PathLike, *, initial: bool = False) -> GlifrModel:
+    """The network of a params.mat (initial=True: before training)."""
+
+
+# ---- spiking mode RNN -----------------------------------------------------------------------
+
+class ModeSNN:
+    """A spiking mode-based RNN (low-rank recurrence ξ_in·diag(λ)·ξ_outᵀ, surrogate gradients)."""
+    def __init__(self, task: str = "mnist", *, n: int = 100, p: Union[int, str] = 3, neuron: str = "lif",
+                 filter: str = "double", surrogate: str = "fast_sigmoid", seed: int = 1) -> None:
+        """task 'mnist' or 'context'; p modes or 'full'; neuron lif|leaky; filter double|single;
+        surrogate fast_sigmoid|arctan|sigmoid|straight_through."""
+    task: str
+    seed: int
+    n: int
+    p: int
+    """Modes (0 for full rank)."""
+    full_rank: bool
+    n_inputs: int
+    n_outputs: int
+    surrogate: str
+    neuron: str
+    filter: str
+    dt: float
+    parameters: Float32Array
+    w_in: Float32Array
+    w_out: Float32Array
+    xi_in: Float32Array
+    xi_out: Float32Array
+    mode_strengths: Float32Array
+    """λ (the file's `lambda`)."""
+    recurrent_matrix: Float32Array
+    def copy(self) -> ModeSNN: ...
+
+
+class DigitSet:
+    """MNIST digits as intensities in [0, 1] with labels."""
+    labels: List[int]
+    pixels: FloatArray
+    """count × 784."""
+    def __len__(self) -> int: ...
+
+
+def mnist_digits(data_dir: PathLike, part: str = "train", *, limit: int = 0) -> DigitSet:
+    """The first `limit` (0: all) training or test digits of an MNIST-format folder."""
+
+
+class SmnnRun:
+    """What train_smnn_mnist / train_smnn_context return."""
+    task: str
+    seed: int
+    accuracy: float
+    loss: float
+    hidden_rate_hz: float
+    seconds: float
+    test_x: FloatArray
+    """Epochs from 0 (MNIST) or rounds from 1 (context)."""
+    test_accuracy: FloatArray
+    train_loss: FloatArray
+    mean_output_per_condition: Optional[FloatArray]
+    sd_output_per_condition: Optional[FloatArray]
+    time_s: Optional[FloatArray]
+
+
+def train_smnn_mnist(net: ModeSNN, train: DigitSet, test: DigitSet, *, steps: int = 50, epochs: int = 101,
+                     batches_per_epoch: int = 5, batch: int = 256, test_every: int = 10, lr: float = 1e-3,
+                     clip: float = 20.0, seed: Optional[int] = None,
+                     progress: Optional[Callable[[Dict[str, Any]], object]] = None, name: str = "",
+                     checkpoint: Optional[PathLike] = None, checkpoint_every: int = 0,
+                     resume: Optional[PathLike] = None) -> SmnnRun:
+    """spikernn-smnn --task mnist, bit for bit; progress(dict) at each test, with `line`, the
+    program's progress line. Without the GIL; Ctrl-C raises KeyboardInterrupt."""
+def train_smnn_context(net: ModeSNN, *, steps: int = 500, rounds: int = 400, steps_per_round: int = 3,
+                       batch: int = 100, test_trials: int = 200, lr: float = 1e-3, clip: float = 20.0,
+                       seed: Optional[int] = None, progress: Optional[Callable[[Dict[str, Any]], object]] = None,
+                       name: str = "", checkpoint: Optional[PathLike] = None, checkpoint_every: int = 0,
+                       resume: Optional[PathLike] = None) -> SmnnRun:
+    """spikernn-smnn --task context, bit for bit."""
+def save_mode_snn(path: PathLike, net: ModeSNN, run: Optional[SmnnRun] = None, *,
+                  npy_dir: Optional[PathLike] = None) -> str:
+    """Writes modes.mat (and npy/*.npy) as spikernn-smnn."""
+def load_mode_snn(path: PathLike) -> ModeSNN:
+    """The network of a modes.mat file, with its surrogate."""

@@ -38,9 +38,9 @@ namespace spikernn::python {
 namespace py = pybind11;
 
 // ---- tasks -----------------------------------------------------------------------------------
-/// A task of the registry with its parameters (the Python class Task).
+/// A task of the registry with its parameters, or one written in Python (the Python class Task).
 struct py_task {
-  any_task task;
+  task_variant task;
   std::string name() const {
     return std::visit([](const auto& t) { return std::string(t.name()); }, task);
   }
@@ -48,6 +48,15 @@ struct py_task {
     return std::visit([](const auto& t) { return t.n_inputs(); }, task);
   }
 };
+
+/// A Task of a Python object or keywords (spikernn.python_task; tasks.cpp).
+py_task python_task(const py::object& obj, const py::object& name, const py::object& n_inputs,
+                    const py::object& n_steps, const py::object& generate, const py::object& correct,
+                    const py::object& spiking_trial, const py::object& spiking_correct,
+                    const py::object& sample_spiking_trials, const py::object& min_trials_before_stop);
+py_task python_task(const py::object& obj);
+/// An object that is no Task but has generate and correct: a task written in Python.
+bool is_python_task_object(const py::handle& obj);
 
 /// "training", "evaluation", "spiking", "initial", "noise", "user" or an int (user + k) → purpose.
 purpose parse_stream(const py::object& stream);
@@ -76,6 +85,8 @@ struct py_rate_model {
   std::string spiking_neuron;    ///< "" when no search was saved
   std::string search_estimator;  ///< "" when not recorded
   long search_trials = 0;        ///< per factor, 0 when not recorded
+  std::string spiking_readout;   ///< one_to_one or recalibrated; "" when no search was saved
+  long calibration_trials = 0;   ///< of a recalibrated readout, 0 when not recorded
   std::vector<double> all_perfs, scaling_factors;
   std::optional<std::uint64_t> seed;
 };
@@ -141,5 +152,7 @@ void bind_tasks(py::module_& m);
 void bind_rate(py::module_& m);
 void bind_io(py::module_& m);
 void bind_spiking(py::module_& m);
+void bind_glifr(py::module_& m);
+void bind_smnn(py::module_& m);
 
 }  // namespace spikernn::python

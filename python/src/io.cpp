@@ -25,11 +25,17 @@ py_rate_model load_model(const fs::path& path) {
     out.spiking_neuron = search->spiking_neuron;
     out.search_estimator = search->estimator;
     out.search_trials = search->trials;
+    out.spiking_readout = search->readout;
+    out.calibration_trials = search->calibration_trials;
     out.all_perfs = search->perfs;
     out.scaling_factors = search->factors;
   }
   const io::mat_reader in(path);
   if (in.has("seed")) out.seed = static_cast<std::uint64_t>(in.integer("seed"));
+  if (in.has("calibration_trials")) {  // refused as spikernn-eval refuses it
+    const auto k = in.integer("calibration_trials");
+    if (k <= 0 || k > 100000000) throw file_error(path.string(), "variable 'calibration_trials': a positive count");
+  }
   return out;
 }
 
@@ -99,7 +105,8 @@ void bind_io(py::module_& m) {
       py::arg("path"),
       "Loads a rate model from a MAT file: spikernn's, the original TensorFlow code's, the PyTorch port's or "
       "scipy.io.savemat's in that schema. Also reads a saved search (opt_scaling_factor, all_perfs, "
-      "scaling_factors, spiking_neuron). A missing file raises FileNotFoundError, a bad one spikernn.FileError "
+      "scaling_factors, spiking_neuron, spiking_readout, calibration_trials) and the training noise_sd (0.1, the "
+      "original's, when the file has none). A missing file raises FileNotFoundError, a bad one spikernn.FileError "
       "naming the variable.");
   m.def(
       "save_rate_model",
@@ -121,7 +128,7 @@ void bind_io(py::module_& m) {
       py::arg("path"), py::arg("net"), py::arg("fit"), py::kw_only(), py::arg("task") = py::none(),
       py::arg("loss") = py::none(), py::arg("seed") = py::none(),
       "Saves a trained network and its TrainResult in the original MAT schema, exactly as spikernn-train does "
-      "(every variable of the original plus task, loss_fn, apply_dale, P_rec, P_inh, gain, seed, success), "
+      "(every variable of the original plus task, loss_fn, apply_dale, P_rec, P_inh, gain, noise_sd, seed, success), "
       "atomically. task, loss and seed default to the training run's. Returns the path.");
   m.def(
       "load_eval_labels", [](const fs::path& path) { return to_numpy(io::load_eval_labels(path)); }, py::arg("path"),
@@ -129,8 +136,11 @@ void bind_io(py::module_& m) {
   m.def(
       "save_scaling_search",
       [](const fs::path& path, const std::vector<double>& factors, const std::vector<double>& perfs,
-         std::optional<double> best, const std::string& neuron, const std::string& estimator, long trials) {
+         std::optional<double> best, const std::string& neuron, const std::string& estimator, long trials,
+         const std::string& readout, long calibration_trials) {
         require(neuron == "lif" || neuron == "qif", "neuron", "lif or qif, got '" + neuron + "'");
+        const bool recalibrated = readout_method_of(readout) == readout_method::recalibrated;
+        require(calibration_trials >= 0, "calibration_trials", "the calibration trials of a recalibrated readout (0: not recorded)");
         require(factors.size() == perfs.size() && !factors.empty(), "perfs", "one accuracy per scaling factor");
         require(estimator == "common_trials" || estimator == "fresh_per_factor", "estimator",
                 "common_trials or fresh_per_factor, got '" + estimator + "'");
@@ -139,14 +149,23 @@ void bind_io(py::module_& m) {
         for (std::size_t k = 1; k < perfs.size(); ++k)
           if (perfs[k] > p) b = factors[k], p = perfs[k];
         py::gil_scoped_release nogil;
-        io::save_scaling_search(path, io::scaling_search_record{factors, perfs, best.value_or(b), neuron, estimator, trials});
+        io::save_scaling_search(path, io::scaling_search_record{.factors = factors,
+                                                                .perfs = perfs,
+                                                                .best_factor = best.value_or(b),
+                                                                .spiking_neuron = neuron,
+                                                                .estimator = estimator,
+                                                                .trials = trials,
+                                                                .readout = readout,
+                                                                .calibration_trials = recalibrated ? calibration_trials : 0});
       },
       py::arg("path"), py::arg("factors"), py::arg("perfs"), py::arg("best_factor") = py::none(),
       py::arg("neuron") = "lif", py::arg("estimator") = "common_trials", py::arg("trials") = 0,
+      py::arg("readout") = "one_to_one", py::arg("calibration_trials") = 0,
       "Writes a search into a model file as spikernn-search does: opt_scaling_factor, all_perfs, scaling_factors, "
-      "spiking_neuron, search_estimator and search_trials, keeping every other variable (an earlier search moves "
-      "to search_history_<k>_*), atomically. best_factor defaults to the first factor with the highest accuracy. "
-      "(spikernn.save_scaling_search(path, search) takes a SearchResult.)");
+      "spiking_neuron, search_estimator and search_trials, and for readout='recalibrated' spiking_readout and "
+      "calibration_trials (files of the one-to-one readout have neither), keeping every other variable (an earlier "
+      "search moves to search_history_<k>_*), atomically. best_factor defaults to the first factor with the "
+      "highest accuracy. (spikernn.save_scaling_search(path, search) takes a SearchResult.)");
   m.def(
       "save_npy",
       [](const fs::path& path, const py::array& a) {

@@ -50,7 +50,8 @@ PYBIND11_MODULE(_spikernn, m) {
   namespace sp = spikernn::python;
   namespace py = pybind11;
   m.doc() = "spikernn's C++ core: tasks, rate RNNs and their training (Kim, Li & Sejnowski 2019), MAT/NPY files, "
-            "conversion to LIF/QIF spiking networks, the scaling-factor search and the spiking evaluation.";
+            "conversion to LIF/QIF spiking networks, the scaling-factor search and the spiking evaluation; tasks written in "
+            "Python; the GLIFR paper's networks (GLIFR, RNN, LSTM) and the spiking mode RNN with their trainers.";
   m.attr("__version__") = std::to_string(SPIKERNN_VERSION_MAJOR) + "." + std::to_string(SPIKERNN_VERSION_MINOR) + "." +
                           std::to_string(SPIKERNN_VERSION_PATCH);
   // spikernn.FileError: an existing file that cannot be read or holds something unexpected.
@@ -64,4 +65,6 @@ PYBIND11_MODULE(_spikernn, m) {
   sp::bind_rate(m);
   sp::bind_io(m);
   sp::bind_spiking(m);
+  sp::bind_glifr(m);
+  sp::bind_smnn(m);
 }

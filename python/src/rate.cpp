@@ -45,8 +45,9 @@ std::vector<double> parse_taus(const py::object& taus) {
 /// A Task, or a task name.
 py_task as_task(const py::object& t) {
   if (py::isinstance<py_task>(t)) return t.cast<py_task>();
-  if (py::isinstance<py::str>(t)) return py_task{make_task(t.cast<std::string>())};
-  throw invalid_parameter("task", "a spikernn.Task or a task name");
+  if (py::isinstance<py::str>(t)) return py_task{to_task_variant(make_task(t.cast<std::string>()))};
+  if (is_python_task_object(t)) return python_task(t);
+  throw invalid_parameter("task", "a spikernn.Task, a task name or a task written in Python (see python_task)");
 }
 
 /// A Trial, or a stimulus array u (n_inputs × T) with zero targets.
@@ -160,6 +161,8 @@ void bind_rate(py::module_& m) {
       .def_property_readonly("p_inh", [](const py_rate_rnn& s) { return params_of(s).p_inh; })
       .def_property_readonly("p_rec", [](const py_rate_rnn& s) { return params_of(s).p_rec; })
       .def_property_readonly("gain", [](const py_rate_rnn& s) { return params_of(s).gain; })
+      .def_property_readonly("noise_sd", [](const py_rate_rnn& s) { return params_of(s).noise_sd; },
+                             "SD of the noise added to every unit at every step during training and runs.")
       .def_property_readonly("som_n", [](const py_rate_rnn& s) { return params_of(s).som_n; })
       .def_property_readonly("w_dist", [](const py_rate_rnn& s) { return s.w_dist; })
       .def_property_readonly("seed", [](const py_rate_rnn& s) { return s.seed; })
@@ -420,6 +423,9 @@ void bind_rate(py::module_& m) {
       .def_property_readonly("p_rec", [](const RM& r) { return r.m.params.p_rec; })
       .def_property_readonly("p_inh", [](const RM& r) { return r.m.params.p_inh; })
       .def_property_readonly("gain", [](const RM& r) { return r.m.params.gain; })
+      .def_property_readonly("noise_sd", [](const RM& r) { return r.m.params.noise_sd; },
+                             "SD of the rate noise the network was trained with (the file's noise_sd; 0.1, the "
+                             "original's, for files without one).")
       .def_property_readonly("activation", [](const RM& r) { return r.m.activation; })
       .def_property_readonly("apply_dale", [](const RM& r) { return r.m.apply_dale; })
       .def_property_readonly("task", [](const RM& r) -> std::optional<std::string> {
@@ -445,6 +451,14 @@ void bind_rate(py::module_& m) {
         if (r.search_trials <= 0) return std::nullopt;
         return r.search_trials;
       }, "Trials per factor of the saved search (None when the file does not say).")
+      .def_property_readonly("spiking_readout", [](const RM& r) -> std::optional<std::string> {
+        if (r.spiking_readout.empty()) return std::nullopt;
+        return r.spiking_readout;
+      }, "The readout the saved search scored the factors with: one_to_one or recalibrated (None before a search).")
+      .def_property_readonly("calibration_trials", [](const RM& r) -> std::optional<long> {
+        if (r.calibration_trials <= 0) return std::nullopt;
+        return r.calibration_trials;
+      }, "Calibration trials of the saved search's recalibrated readout (None when the file does not say).")
       .def_property_readonly("all_perfs", [](const RM& r) { return to_numpy(r.all_perfs); })
       .def_property_readonly("scaling_factors", [](const RM& r) { return to_numpy(r.scaling_factors); })
       .def_property("w", [](const RM& r) { return r.m.w; },

@@ -1,5 +1,6 @@
 // Spiking networks: spikernn.to_lif → LIFNetwork (stepped from Python or run a whole trial),
 // spikernn.search_scaling (the λ grid search of lambda_grid_search.m), spikernn.evaluate_spiking,
+// spikernn.fit_readout (readout recalibration, convert/readout_calibration.hpp) → ReadoutFit,
 // Stimulation, and the grids (parse_factors, factor_range).
 #include "common.hpp"
 
@@ -91,11 +92,19 @@ std::string model_task(const rate_model<float>& m) {
 py_task task_for(const py::object& task, const rate_model<float>* m) {
   if (task.is_none()) {
     require(m != nullptr, "task", "a task (a spikernn.Task or a task name)");
-    return py_task{make_task(model_task(*m))};
+    return py_task{to_task_variant(make_task(model_task(*m)))};
   }
   if (py::isinstance<py_task>(task)) return task.cast<py_task>();
-  if (py::isinstance<py::str>(task)) return py_task{make_task(task.cast<std::string>())};
-  throw invalid_parameter("task", "a spikernn.Task or a task name");
+  if (py::isinstance<py::str>(task)) return py_task{to_task_variant(make_task(task.cast<std::string>()))};
+  if (is_python_task_object(task)) return python_task(task);
+  throw invalid_parameter("task", "a spikernn.Task, a task name or a task written in Python (see python_task)");
+}
+
+/// A task written in Python must give its spiking rule before a spiking network is scored on it.
+void require_spiking_rule(const py_task& t) {
+  if (const auto* c = std::get_if<callback_task>(&t.task))
+    require(c->description().has_spiking_correct, "task",
+            "a task with a spiking rule: " + t.name() + " has no spiking_correct(trial, output, dt)");
 }
 
 std::vector<double> factors_of(const py::object& factors, const rate_model<float>& m) {
@@ -139,13 +148,32 @@ struct py_score {
   spiking_score s;
   std::optional<std::uint64_t> first_trial;  ///< trial k is the stream (seed, 'spiking', first_trial + k)
   std::optional<double> rate_accuracy;
+  std::optional<readout_fit> readout;  ///< the readout a recalibrated conversion fitted
 };
 
 struct py_search {
   search_result res;
   std::string neuron, task;
   int trials = 0;
+  readout_method readout = readout_method::one_to_one;
+  int calibration_trials = 0;  ///< of a recalibrated readout
 };
+
+/// The readout a search or an evaluation of a rate model reads the LIF network out with, and
+/// its calibration trials (checked whatever the readout, as the programs check their flags).
+spiking_conversion readout_conversion(spiking_conversion conv, const std::string& readout, int calibration_trials) {
+  conv.readout = readout_method_of(readout);
+  require(calibration_trials > 0, "calibration_trials", "a positive number of calibration trials");
+  conv.calibration.trials = calibration_trials;
+  return conv;
+}
+
+/// A readout's weights of a numpy array: N values, 1-D or 1 × N.
+row_vector<double> readout_weights(const py::array_t<double, py::array::c_style | py::array::forcecast>& w, index_t n) {
+  require((w.ndim() == 1 && w.shape(0) == n) || (w.ndim() == 2 && w.shape(0) == 1 && w.shape(1) == n), "w_out",
+          "N=" + std::to_string(n) + " readout weights (1-D or 1 × N)");
+  return Eigen::Map<const row_vector<double>>(w.data(), n);
+}
 
 search_estimator parse_estimator(const std::string& e) {
   if (e == "common" || e == "common_trials") return search_estimator::common_trials;
@@ -199,7 +227,7 @@ void bind_spiking(py::module_& m) {
   using LT = lif_trial<double>;
   py::class_<LT>(m, "LIFTrial", "One simulated trial of a LIFNetwork.")
       .def_property_readonly("output", [](const LT& t) { return vector<double>(t.out.transpose()); },
-                             "The network output w_out · r at every step, (steps,); step i is at time i·dt.")
+                             "The network output w_out · r + b_out at every step, (steps,); step i is at time i·dt.")
       .def_property_readonly("spikes", [](const LT& t) { return spike_array(t.spikes); },
                              "(k, 2) int64 array of (step, unit) when recorded (steps 1 … steps, units 0-based).")
       .def_property_readonly("voltages", [](const LT& t) -> py::object {
@@ -209,7 +237,8 @@ void bind_spiking(py::module_& m) {
       .def_property_readonly("rates", [](const LT& t) -> py::object {
         if (t.rates.size() == 0) return py::none();
         return py::cast(t.rates);
-      }, "N × steps filtered spike trains (Hz) when recorded, else None.")
+      }, "N × (steps // rate_every) filtered spike trains (Hz) when recorded (column k: step (k + 1)·rate_every), "
+         "else None.")
       .def_property_readonly("currents", [](const LT& t) -> py::object {
         if (t.currents.size() == 0) return py::none();
         return py::cast(t.currents);
@@ -239,7 +268,18 @@ void bind_spiking(py::module_& m) {
       .def_property_readonly("w", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return n.w(); }); },
                              "Recurrent weights (N × N, already divided by the factor; column j: unit j's synapses).")
       .def_property_readonly("w_in", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return n.w_in(); }); })
-      .def_property_readonly("w_out", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return matrix<double>(n.w_out()); }); })
+      .def_property_readonly("w_out", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return matrix<double>(n.w_out()); }); },
+                             "Readout weights (1 × N): the rate network's w_out / factor after conversion.")
+      .def_property_readonly("b_out", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return double(n.b_out()); }); },
+                             "Readout bias: 0 after conversion (the one-to-one readout has none).")
+      .def(
+          "set_readout",
+          [](py_lif& l, const py::array_t<double, py::array::c_style | py::array::forcecast>& w, double b) {
+            with_lif(l, [&](auto& n) { n.set_readout(readout_weights(w, n.size()), b); });
+          },
+          py::arg("w_out"), py::arg("b_out") = 0.0,
+          "Replaces the readout: output = w_out · r + b_out (N weights, 1-D or 1 × N). What a recalibrated readout "
+          "installs: lif.set_readout(fit.w_out, fit.b_out) with fit = fit_readout(lif, task).")
       .def_property_readonly("tau_d", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return n.tau_d(); }); },
                              "Per-unit synaptic decay (s).")
       .def_property_readonly("inh", [](const py_lif& l) -> py::object {
@@ -284,7 +324,7 @@ void bind_spiking(py::module_& m) {
         });
       }, "Indices of the units that fired in the last step (int64).")
       .def_property_readonly("output", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return double(n.output()); }); },
-                             "The network output w_out · r after the last step.")
+                             "The network output w_out · r + b_out after the last step.")
       .def_property_readonly("v", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return n.v(); }); },
                              "Membrane potentials (mV; units that fired are still above threshold until reset_spiked).")
       .def_property_readonly("rates", [](const py_lif& l) { return with_lif(l, [](const auto& n) { return n.rates(); }); },
@@ -296,21 +336,24 @@ void bind_spiking(py::module_& m) {
       .def(
           "run",
           [](py_lif& l, const matrix<double>& u, std::uint64_t sd, std::uint64_t index, const py::object& stream, rng* g,
-             bool spikes, bool voltages, bool rates, bool currents, const py::object& stim) {
+             bool spikes, bool voltages, bool rates, bool currents, const py::object& stim, long rate_every) {
             const lif_stimulation st = stimulation_of(stim);
             check_stimulation(st, with_lif(l, [](const auto& n) { return n.size(); }));
+            require(rate_every >= 1, "rate_every", "a recording interval of at least one step");
             rng own(seed{sd}, parse_stream(stream), index);
             rng& use = g ? *g : own;
-            const lif_recording rec{.spikes = spikes, .voltages = voltages, .rates = rates, .currents = currents};
+            const lif_recording rec{
+                .spikes = spikes, .voltages = voltages, .rates = rates, .rate_every = rate_every, .currents = currents};
             py::gil_scoped_release nogil;
             return run_lif(l.net, u, use, rec, st);
           },
           py::arg("u"), py::kw_only(), py::arg("seed") = 1, py::arg("index") = 0, py::arg("stream") = "user",
           py::arg("rng") = nullptr, py::arg("record_spikes") = false, py::arg("record_voltages") = false,
           py::arg("record_rates") = false, py::arg("record_currents") = false, py::arg("stimulation") = py::none(),
+          py::arg("rate_every") = 1,
           "Simulates one trial driven by u (n_inputs × columns, 5 ms per column; 100 LIF steps of 0.05 ms per "
-          "column), noise from (seed, stream, index) or from rng=. Records the output always, the rest when asked. "
-          "Runs without the GIL.")
+          "column), noise from (seed, stream, index) or from rng=. Records the output always, the rest when asked "
+          "(the rates at every rate_every-th step only). Runs without the GIL.")
       .def("copy", [](const py_lif& l) { return l; })
       .def("__copy__", [](const py_lif& l) { return l; })
       .def("__deepcopy__", [](const py_lif& l, const py::dict&) { return l; }, py::arg("memo"))
@@ -350,6 +393,24 @@ void bind_spiking(py::module_& m) {
         return std::string(s);
       });
 
+  py::class_<readout_fit>(m, "ReadoutFit",
+                          "A LIF readout fitted by ridge least squares to the task's targets on the network's own "
+                          "filtered spike trains (fit_readout; a recalibrated search or evaluation fits one per "
+                          "factor). Install it with LIFNetwork.set_readout(fit.w_out, fit.b_out).")
+      .def_property_readonly("w_out", [](const readout_fit& f) { return matrix<double>(f.w_out); },
+                             "Readout weights (1 × N).")
+      .def_readonly("b_out", &readout_fit::b_out, "Readout bias.")
+      .def_readonly("mse_before", &readout_fit::mse_before,
+                    "Mean squared error of the network's readout before the fit, on the calibration samples.")
+      .def_readonly("mse_after", &readout_fit::mse_after, "… and of the fitted readout, on the same samples.")
+      .def_readonly("samples", &readout_fit::samples, "(trial, time) samples fitted: one per 5 ms rate step.")
+      .def("__repr__", [](const readout_fit& f) {
+        char line[200];
+        std::snprintf(line, sizeof line, "ReadoutFit(n=%ld, b_out=%g, mse_before=%.4g, mse_after=%.4g, samples=%ld)",
+                      long(f.w_out.size()), f.b_out, f.mse_before, f.mse_after, f.samples);
+        return std::string(line);
+      });
+
   py::class_<py_score>(m, "SpikingScore", "A spiking network's score on random trials of a task.")
       .def_property_readonly("factor", [](const py_score& p) { return p.s.factor; },
                              "The scaling factor (0 when a LIFNetwork was scored).")
@@ -373,6 +434,9 @@ void bind_spiking(py::module_& m) {
                              "for the scores of a search with fresh trials per factor).")
       .def_property_readonly("rate_accuracy", [](const py_score& p) { return p.rate_accuracy; },
                              "The rate network's accuracy on the same trials (evaluations of a rate model; else "
+                             "None).")
+      .def_property_readonly("readout", [](const py_score& p) { return p.readout; },
+                             "The ReadoutFit the network was read out with when the readout was recalibrated (else "
                              "None).")
       .def_property_readonly("trial_conditions", [](const py_score& p) { return p.s.trial_conditions; })
       .def_property_readonly("total_spikes", [](const py_score& p) { return p.s.total_spikes; })
@@ -403,9 +467,10 @@ void bind_spiking(py::module_& m) {
       .def_property_readonly("best_perf", [](const py_search& s) { return s.res.best_perf(); })
       .def_property_readonly("scores", [](const py_search& s) {
         py::list out;
-        for (const auto& sc : s.res.scores) {
-          py_score p{sc, std::nullopt, std::nullopt};
+        for (std::size_t k = 0; k < s.res.scores.size(); ++k) {
+          py_score p{s.res.scores[k], std::nullopt, std::nullopt, std::nullopt};
           if (s.res.estimator == search_estimator::common_trials) p.first_trial = 0;
+          if (k < s.res.readouts.size()) p.readout = s.res.readouts[k];
           out.append(p);
         }
         return out;
@@ -417,10 +482,20 @@ void bind_spiking(py::module_& m) {
       .def_readonly("neuron", &py_search::neuron)
       .def_readonly("task", &py_search::task)
       .def_readonly("trials", &py_search::trials)
+      .def_property_readonly("readout", [](const py_search& s) { return std::string(to_string(s.readout)); },
+                             "one_to_one (w_out / factor, the paper's) or recalibrated (refitted at every factor).")
+      .def_property_readonly("calibration_trials", [](const py_search& s) -> std::optional<int> {
+        if (s.readout != readout_method::recalibrated) return std::nullopt;
+        return s.calibration_trials;
+      }, "Calibration trials of a recalibrated readout (None for one_to_one).")
+      .def_property_readonly("readouts", [](const py_search& s) { return s.res.readouts; },
+                             "A ReadoutFit per factor with a recalibrated readout (empty for one_to_one).")
       .def("__repr__", [](const py_search& s) {
-        char line[200];
-        std::snprintf(line, sizeof line, "SearchResult(task='%s', neuron='%s', best_factor=%g, best_perf=%.2f, factors=%zu)",
-                      s.task.c_str(), s.neuron.c_str(), s.res.best_factor(), s.res.best_perf(), s.res.factors.size());
+        char line[240];
+        std::snprintf(line, sizeof line,
+                      "SearchResult(task='%s', neuron='%s', readout='%s', best_factor=%g, best_perf=%.2f, factors=%zu)",
+                      s.task.c_str(), s.neuron.c_str(), std::string(to_string(s.readout)).c_str(), s.res.best_factor(),
+                      s.res.best_perf(), s.res.factors.size());
         return std::string(line);
       });
 
@@ -428,16 +503,21 @@ void bind_spiking(py::module_& m) {
       "search_scaling",
       [](const py::object& model, const py::object& task_obj, const py::object& factors_obj, int trials, int threads,
          std::uint64_t sd, const std::string& neuron, const std::string& estimator, int extend,
-         bool use_initial_weights, const py::object& progress, const py::kwargs& kw) {
+         bool use_initial_weights, const std::string& readout, int calibration_trials, const py::object& progress,
+         const py::kwargs& kw) {
         check_neuron(neuron);
         require(progress.is_none() || PyCallable_Check(progress.ptr()), "progress", "a callable or None");
         require(extend >= 0, "extend", "a non-negative number of extensions");
         const py_rate_model rm = as_rate_model(model);
         const py_task task = task_for(task_obj, &rm.m);
-        search_options opt{.factors = factors_of(factors_obj, rm.m),
-                           .eval = eval_options(trials, threads, sd, {}),
-                           .conversion = {.lif = parse_lif(neuron, kw), .options = {.use_initial_weights = use_initial_weights}},
-                           .estimator = parse_estimator(estimator)};
+        require_spiking_rule(task);
+        search_options opt{
+            .factors = factors_of(factors_obj, rm.m),
+            .eval = eval_options(trials, threads, sd, {}),
+            .conversion = readout_conversion(
+                {.lif = parse_lif(neuron, kw), .options = {.use_initial_weights = use_initial_weights}}, readout,
+                calibration_trials),
+            .estimator = parse_estimator(estimator)};
         // after every factor (on this thread, without the GIL): Ctrl-C, then the callback
         opt.on_factor = [&](std::size_t, const spiking_score& sc) {
           py::gil_scoped_acquire gil;
@@ -448,6 +528,8 @@ void bind_spiking(py::module_& m) {
         out.neuron = neuron;
         out.task = task.name();
         out.trials = trials;
+        out.readout = opt.conversion.readout;
+        out.calibration_trials = calibration_trials;
         py::gil_scoped_release nogil;
         out.res = search_model(rm.m, task.task, neuron, opt, extend);
         return out;
@@ -455,13 +537,16 @@ void bind_spiking(py::module_& m) {
       py::arg("model"), py::arg("task") = py::none(), py::kw_only(), py::arg("factors") = py::none(),
       py::arg("trials") = 100, py::arg("threads") = 0, py::arg("seed") = 1, py::arg("neuron") = "lif",
       py::arg("estimator") = "common", py::arg("extend") = 0, py::arg("use_initial_weights") = false,
-      py::arg("progress") = py::none(),
+      py::arg("readout") = "one_to_one", py::arg("calibration_trials") = 100, py::arg("progress") = py::none(),
       "The scaling-factor grid search of lambda_grid_search.m, as spikernn-search: converts the model (a RateModel, "
       "a RateRNN or a model file) at every factor (default 20:5:75 for sigmoid networks, 4:2:26 otherwise; a list "
       "or MATLAB's 'start:step:stop') and scores it on `trials` random trials — estimator 'common' (every factor "
       "on the same trials 0 … trials − 1 of the stream (seed, 'spiking', k)) or 'original' (fresh trials per "
       "factor, as lambda_grid_search.m) — on `threads` threads (0 = all cores; results do not depend on it). "
-      "extend=n grows the grid past an edge optimum up to n times. The task defaults to the model's. "
+      "extend=n grows the grid past an edge optimum up to n times. readout 'one_to_one' (w_out / factor, the "
+      "paper's) or 'recalibrated' (at every factor, w_out and a bias refitted by least squares to the LIF network's "
+      "own filtered spike trains on `calibration_trials` trials of the stream (seed, 'spiking', 2^61 + k), which no "
+      "search or evaluation scores; result.readouts holds the fits). The task defaults to the model's. "
       "progress(factor, accuracy) is called after each factor; Ctrl-C stops the search there. Keyword arguments "
       "set LIF constants. Save it into the file with save_scaling_search(path, result).");
 
@@ -469,7 +554,8 @@ void bind_spiking(py::module_& m) {
       "evaluate_spiking",
       [](const py::object& target, const py::object& task_obj, std::optional<double> factor, int trials, int threads,
          std::uint64_t sd, bool held_out, std::optional<std::string> neuron, bool use_initial_weights,
-         const py::object& stim, const py::kwargs& kw) {
+         std::optional<std::string> readout, std::optional<int> calibration_trials, const py::object& stim,
+         const py::kwargs& kw) {
         const lif_stimulation st = stimulation_of(stim);
         spiking_eval_options eval = eval_options(trials, threads, sd, st);
         eval.first_trial = held_out ? held_out_first_trial : 0;
@@ -479,9 +565,12 @@ void bind_spiking(py::module_& m) {
           require(!factor && !neuron && !use_initial_weights && kw.empty(), "factor",
                   "nothing: a LIFNetwork is already converted (factor, neuron, use_initial_weights and LIF constants "
                   "belong to to_lif)");
+          require(!readout && !calibration_trials, "readout",
+                  "nothing: a LIFNetwork is read out as it is (fit_readout and set_readout change its readout)");
           py_lif& l = target.cast<py_lif&>();
           check_stimulation(st, with_lif(l, [](const auto& n) { return n.size(); }));
           const py_task task = task_for(task_obj, nullptr);
+          require_spiking_rule(task);
           py::gil_scoped_release nogil;
           out.s = evaluate_lif(l.net, task.task, eval);
           return out;
@@ -489,28 +578,62 @@ void bind_spiking(py::module_& m) {
         const py_rate_model rm = as_rate_model(target);
         check_stimulation(st, rm.m.params.n);
         const py_task task = task_for(task_obj, &rm.m);
+        require_spiking_rule(task);
         if (!factor) factor = rm.opt_scaling_factor;
         require(factor.has_value(), "factor",
                 "a scaling factor: the model holds no opt_scaling_factor (run search_scaling and save_scaling_search "
                 "first, or pass factor=)");
         const std::string nrn = neuron.value_or(rm.spiking_neuron.empty() ? "lif" : rm.spiking_neuron);
         check_neuron(nrn);
-        const spiking_conversion conv{.lif = parse_lif(nrn, kw), .options = {.use_initial_weights = use_initial_weights}};
-        py::gil_scoped_release nogil;
-        out.s = evaluate_model(rm.m, task.task, *factor, nrn, eval, conv);
-        out.rate_accuracy = rate_accuracy(rm.m, task.task, eval);
+        // the readout and calibration the file's search used, unless named
+        const spiking_conversion conv = readout_conversion(
+            {.lif = parse_lif(nrn, kw), .options = {.use_initial_weights = use_initial_weights}},
+            readout.value_or(rm.spiking_readout.empty() ? "one_to_one" : rm.spiking_readout),
+            calibration_trials.value_or(rm.calibration_trials > 0 ? int(rm.calibration_trials) : 100));
+        readout_fit fit;
+        const bool recalibrated = conv.readout == readout_method::recalibrated;
+        {
+          py::gil_scoped_release nogil;
+          out.s = evaluate_model(rm.m, task.task, *factor, nrn, eval, conv, recalibrated ? &fit : nullptr);
+          out.rate_accuracy = rate_accuracy(rm.m, task.task, eval);
+        }
+        if (recalibrated) out.readout = std::move(fit);
         return out;
       },
       py::arg("target"), py::arg("task") = py::none(), py::kw_only(), py::arg("factor") = py::none(),
       py::arg("trials") = 100, py::arg("threads") = 0, py::arg("seed") = 1, py::arg("held_out") = true,
-      py::arg("neuron") = py::none(), py::arg("use_initial_weights") = false, py::arg("stimulation") = py::none(),
+      py::arg("neuron") = py::none(), py::arg("use_initial_weights") = false, py::arg("readout") = py::none(),
+      py::arg("calibration_trials") = py::none(), py::arg("stimulation") = py::none(),
       "Scores a spiking network on `trials` random trials, as spikernn-eval: accuracy with its 95 % interval and a "
       "per-condition breakdown, spikes, unit rates, mean E/I rates, and for a rate model the rate network's "
       "accuracy on the same trials. target is a LIFNetwork (task required), or a rate model (RateModel, RateRNN "
       "or file) converted at `factor` (default: the file's opt_scaling_factor) with `neuron` (default: the file's "
-      "spiking_neuron, else lif). held_out (default, as spikernn-eval): trials no search uses, trial k from the "
-      "stream (seed, 'spiking', HELD_OUT_FIRST_TRIAL + k); held_out=False: the search's trials 0, 1, …");
+      "spiking_neuron, else lif) and `readout` (default: the file's spiking_readout, else one_to_one; a "
+      "recalibrated readout is refitted on `calibration_trials` (default: the file's, else 100) calibration trials "
+      "of `seed`, so the search's seed gives the search's readout; score.readout holds the fit). held_out "
+      "(default, as spikernn-eval): trials no search uses, trial k from the stream (seed, 'spiking', "
+      "HELD_OUT_FIRST_TRIAL + k); held_out=False: the search's trials 0, 1, …");
   m.attr("HELD_OUT_FIRST_TRIAL") = py::int_(held_out_first_trial);
+
+  m.def(
+      "fit_readout",
+      [](const py_lif& l, const py::object& task_obj, int trials, double ridge, int threads, std::uint64_t sd) {
+        require(trials > 0, "trials", "a positive number of calibration trials");
+        require(threads >= 0, "threads", "0 (all cores) or a positive count");
+        const py_task task = task_for(task_obj, nullptr);
+        const readout_calibration_options opt{.trials = trials, .ridge = ridge, .threads = threads, .seed = seed{sd}};
+        py::gil_scoped_release nogil;
+        return fit_lif_readout(l.net, task.task, opt);
+      },
+      py::arg("lif"), py::arg("task"), py::kw_only(), py::arg("trials") = 100, py::arg("ridge") = 1e-3,
+      py::arg("threads") = 0, py::arg("seed") = 1,
+      "Readout recalibration: fits w_out and a bias of a LIFNetwork to the task's targets by ridge least squares "
+      "over its own filtered spike trains (sampled once per 5 ms rate step) on `trials` calibration trials, trial k "
+      "from the stream (seed, 'spiking', 2^61 + k), which no search or evaluation scores. ridge is relative to the "
+      "mean diagonal of the rates' Gram matrix (the bias is not shrunk). The same for any thread count. Returns a "
+      "ReadoutFit (w_out, b_out, mse_before, mse_after, samples); the network is unchanged — "
+      "lif.set_readout(fit.w_out, fit.b_out) installs it. What search_scaling(readout='recalibrated') fits at "
+      "every factor, with the search's seed.");
 
   m.def("parse_factors", &parse_factors, py::arg("text"),
         "A grid in MATLAB's notation: 'start:step:stop' (stop included), 'start:stop' or '20,25,30'.");

@@ -12,25 +12,30 @@ lif_trial<double> run_lif(lif_variant& net, const matrix<double>& u, rng& g, con
   return std::visit([&](auto& n) { return n.run(u, g, rec, stim); }, net);
 }
 
-spiking_score evaluate_lif(const lif_variant& net, const any_task& task, const spiking_eval_options& opt) {
+spiking_score evaluate_lif(const lif_variant& net, const task_variant& task, const spiking_eval_options& opt) {
   return std::visit([&](const auto& n, const auto& tk) { return evaluate_spiking(n, tk, opt); }, net, task);
 }
 
-spiking_score evaluate_model(const rate_model<float>& model, const any_task& task, double factor,
-                             const std::string& neuron, const spiking_eval_options& opt, const spiking_conversion& conv) {
+spiking_score evaluate_model(const rate_model<float>& model, const task_variant& task, double factor,
+                             const std::string& neuron, const spiking_eval_options& opt, const spiking_conversion& conv,
+                             readout_fit* fit) {
   return std::visit(
       [&](const auto& tk) {
-        if (neuron == "qif") return evaluate_spiking<quadratic_if>(model, tk, factor, opt, conv);
-        return evaluate_spiking<leaky_if>(model, tk, factor, opt, conv);
+        if (neuron == "qif") return evaluate_spiking<quadratic_if>(model, tk, factor, opt, conv, fit);
+        return evaluate_spiking<leaky_if>(model, tk, factor, opt, conv, fit);
       },
       task);
 }
 
-double rate_accuracy(const rate_model<float>& model, const any_task& task, const spiking_eval_options& opt) {
+readout_fit fit_lif_readout(const lif_variant& net, const task_variant& task, const readout_calibration_options& opt) {
+  return std::visit([&](const auto& n, const auto& tk) { return fit_readout(n, tk, opt); }, net, task);
+}
+
+double rate_accuracy(const rate_model<float>& model, const task_variant& task, const spiking_eval_options& opt) {
   return std::visit([&](const auto& tk) { return rate_accuracy_on_spiking_trials(model, tk, opt); }, task);
 }
 
-search_result search_model(const rate_model<float>& model, const any_task& task, const std::string& neuron,
+search_result search_model(const rate_model<float>& model, const task_variant& task, const std::string& neuron,
                            const search_options& opt, int extend) {
   return std::visit(
       [&](const auto& tk) {

@@ -92,6 +92,22 @@ class py_observer {
   std::chrono::steady_clock::time_point next_check_ = std::chrono::steady_clock::now();
 };
 
+/// While a checkpointed run trains on a task written in Python, a Ctrl-C inside a callback ends the
+/// run through the engine (checkpoint first) rather than from the callback (python_task.hpp).
+struct defer_interrupts {
+  bool on;
+  explicit defer_interrupts(bool checkpointed) : on(checkpointed) {
+    if (on) ++callbacks_defer_interrupt();
+  }
+  ~defer_interrupts() {
+    if (!on) return;
+    --callbacks_defer_interrupt();
+    detail::pending_signal().store(0);  // a stop asked for on the last step: the run is complete
+  }
+  defer_interrupts(const defer_interrupts&) = delete;
+  defer_interrupts& operator=(const defer_interrupts&) = delete;
+};
+
 /// Clears the interrupt flag this module raised, whatever way train() ends.
 struct interrupt_reset {
   const py_observer& obs;
@@ -117,6 +133,7 @@ py_train_result train_activation(any_rnn& net, const py_task& task, train_call& 
   py_observer obs(call.progress, !call.opts.checkpoint.empty());
   {
     const interrupt_reset reset{obs};
+    const defer_interrupts defer{!call.opts.checkpoint.empty()};
     try {
       out.res = std::visit(
           [&](auto& tk) -> train_result<float> {
@@ -125,6 +142,7 @@ py_train_result train_activation(any_rnn& net, const py_task& task, train_call& 
           },
           task.task);
     } catch (const training_interrupted& e) {
+      detail::pending_signal().store(0);  // also when a Python task's callback asked for the stop
       py::gil_scoped_acquire gil;
       PyErr_SetString(PyExc_KeyboardInterrupt,
                       (std::string(e.what()) + " (continue with train(..., resume='" + e.checkpoint_file + "'))").c_str());

@@ -197,3 +197,98 @@ def test_ctrl_c_stops_a_search(small_model):
         sk.search_scaling(small_model["path"], factors="20:1:200", trials=20, threads=2,
                           progress=lambda f, p: (done.append(f), ctrl_c_soon(f, p)))
     assert 1 <= len(done) < 181
+
+
+# ---- readout recalibration ------------------------------------------------------------------
+
+CALIBRATION = 4
+
+
+@pytest.fixture(scope="module")
+def recalibrated(small_model, tmp_path_factory):
+    """The small model searched with a recalibrated readout from Python (python.mat) and by
+    spikernn-search --readout recalibrated (program.mat)."""
+    d = tmp_path_factory.mktemp("recalibrated")
+    mine, theirs = d / "python.mat", d / "program.mat"
+    shutil.copy(small_model["path"], mine)
+    shutil.copy(small_model["path"], theirs)
+    res = sk.search_scaling(str(mine), factors=GRID, trials=TRIALS, threads=2, seed=1, readout="recalibrated",
+                            calibration_trials=CALIBRATION)
+    run_program("search", "--model", theirs, "--factors", GRID, "--trials", TRIALS, "--threads", 2, "--readout",
+                "recalibrated", "--calibration_trials", CALIBRATION, "--quiet")
+    sk.save_scaling_search(mine, res)
+    return {"res": res, "mine": mine, "theirs": theirs}
+
+
+def test_recalibrated_search_equals_spikernn_search(recalibrated):
+    res = recalibrated["res"]
+    assert res.readout == "recalibrated" and res.calibration_trials == CALIBRATION
+    assert len(res.readouts) == len(res.factors) == 3
+    assert all(s.readout is not None for s in res.scores)
+    saved = load_mat(recalibrated["theirs"])
+    assert np.array_equal(saved["all_perfs"].ravel(), res.perfs)
+    assert saved["opt_scaling_factor"].item() == res.best_factor
+    assert saved["spiking_readout"].item() == "recalibrated" and saved["calibration_trials"].item() == CALIBRATION
+    assert_same_mat(recalibrated["mine"], recalibrated["theirs"])  # the same file, written from Python
+    model = sk.load_rate_model(recalibrated["mine"])
+    assert model.spiking_readout == "recalibrated" and model.calibration_trials == CALIBRATION
+    # the search's fit at a factor is fit_readout's on the network converted there, with its seed
+    k = 1
+    lif = sk.to_lif(model, res.factors[k])
+    fit = sk.fit_readout(lif, "go-nogo", trials=CALIBRATION, seed=1, threads=1)
+    assert np.array_equal(fit.w_out, res.readouts[k].w_out) and fit.b_out == res.readouts[k].b_out
+    assert fit.mse_after < fit.mse_before and fit.samples == CALIBRATION * 200
+    # a one-to-one search records no readout and no calibration
+    plain = sk.search_scaling(model, factors=[40], trials=2)
+    assert plain.readout == "one_to_one" and plain.calibration_trials is None and plain.readouts == []
+
+
+def test_recalibrated_evaluation_equals_spikernn_eval(recalibrated):
+    out = run_program("eval", "--model", recalibrated["theirs"], "--trials", TRIALS, "--threads", 2)
+    score = sk.evaluate_spiking(str(recalibrated["mine"]), trials=TRIALS, threads=2)  # the file's readout
+    assert "recalibrated readout" in out
+    assert f"accuracy {score.accuracy:.3f} (95 % interval [{score.interval[0]:.3f}, {score.interval[1]:.3f}])" in out
+    assert f"excitatory {score.mean_exc_rate:.2f} Hz, inhibitory {score.mean_inh_rate:.2f} Hz" in out
+    res = recalibrated["res"]  # the search's seed gives the search's readout
+    assert np.array_equal(score.readout.w_out, res.readouts[res.best_index].w_out)
+    named = sk.evaluate_spiking(recalibrated["mine"], trials=TRIALS, readout="recalibrated",
+                                calibration_trials=CALIBRATION)
+    assert named.accuracy == score.accuracy and np.array_equal(named.correct, score.correct)
+    assert sk.evaluate_spiking(recalibrated["mine"], trials=2, readout="one_to_one").readout is None
+    # a converted network with the fitted readout installed scores the same
+    lif = sk.to_lif(recalibrated["mine"], score.factor)
+    assert lif.b_out == 0.0
+    lif.set_readout(score.readout.w_out.ravel(), score.readout.b_out)
+    assert np.array_equal(lif.w_out, score.readout.w_out) and lif.b_out == score.readout.b_out
+    direct = sk.evaluate_spiking(lif, "go-nogo", trials=TRIALS, threads=2)
+    assert direct.accuracy == score.accuracy and np.array_equal(direct.correct, score.correct)
+
+
+def test_readout_errors_and_rate_every(small_model):
+    model = sk.load_rate_model(small_model["path"])
+    assert model.spiking_readout is None and model.calibration_trials is None
+    with pytest.raises(ValueError, match="'readout'"):
+        sk.search_scaling(model, factors=[40], trials=2, readout="best")
+    with pytest.raises(ValueError, match="'calibration_trials'"):
+        sk.search_scaling(model, factors=[40], trials=2, readout="recalibrated", calibration_trials=0)
+    lif = sk.to_lif(model, 40)
+    with pytest.raises(ValueError, match="'readout'"):
+        sk.evaluate_spiking(lif, "go-nogo", readout="recalibrated")
+    with pytest.raises(ValueError, match="'w_out'"):
+        lif.set_readout(np.zeros(3))
+    with pytest.raises(ValueError, match="'trials'"):
+        sk.fit_readout(lif, "go-nogo", trials=0)
+    u = sk.go_nogo().sample_spiking_trials()[0].u
+    every, sparse = lif.run(u, record_rates=True), lif.run(u, record_rates=True, rate_every=100)
+    assert sparse.rates.shape == (50, every.steps // 100)
+    assert np.array_equal(sparse.rates, every.rates[:, 99::100])
+
+
+def test_noise_sd_round_trips(tmp_path):
+    task = sk.go_nogo()
+    net = sk.RateRNN(n=20, task=task, seed=2, noise_sd=0.3)
+    assert net.noise_sd == 0.3
+    path = sk.save_rate_model(tmp_path / "noisy.mat", net, sk.train(net, task, n_trials=20))
+    assert load_mat(path)["noise_sd"].item() == 0.3
+    model = sk.load_rate_model(path)
+    assert model.noise_sd == 0.3 and model.to_rate_rnn().noise_sd == 0.3
