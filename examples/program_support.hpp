@@ -3,6 +3,7 @@
 #pragma once
 
 #include <spikernn/convert/scaling_search.hpp>
+#include <spikernn/io/mat_reader.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -88,6 +89,20 @@ struct spiking_flags {
     p.downsample = downsample;
     p.tau_r = tau_r;
     return p;
+  }
+  /// For the flags the user did not give, what the model file's search used: its neuron, its
+  /// readout and the readout's calibration trials (a recalibrated readout refitted with the
+  /// search's seed is the search's readout).
+  void adopt_search_of(const rate_model<float>& m, bool calibration_trials_given) {
+    const io::mat_reader in(m.file);
+    if (neuron.empty()) neuron = in.has("spiking_neuron") ? in.string("spiking_neuron") : "lif";
+    if (readout.empty()) readout = in.has("spiking_readout") ? in.string("spiking_readout") : "one_to_one";
+    if (!calibration_trials_given && in.has("calibration_trials")) {
+      const auto k = in.integer("calibration_trials");
+      if (k <= 0 || k > 100000000) throw file_error(m.file.string(), "variable 'calibration_trials': a positive count");
+      calibration_trials = int(k);
+    }
+    validate();
   }
   conversion_options conversion_settings() const { return {.use_initial_weights = initial_weights}; }
   spiking_conversion conversion() const {

@@ -593,21 +593,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);
-    if (o.neuron.empty()) {  // the neuron the file's factor was searched for
-      const sk::io::mat_reader in(m.file);
-      o.neuron = in.has("spiking_neuron") ? in.string("spiking_neuron") : "lif";
-      o.validate();
-    }
-    if (o.readout.empty()) {  // and its readout (which decides the choice of each trial)
-      const sk::io::mat_reader in(m.file);
-      o.readout = in.has("spiking_readout") ? in.string("spiking_readout") : "one_to_one";
-      if (in.has("calibration_trials")) {
-        const auto k = in.integer("calibration_trials");
-        if (k <= 0 || k > 100000000) throw sk::file_error(m.file.string(), "variable 'calibration_trials': a positive count");
-        o.calibration_trials = int(k);
-      }
-      o.validate();
-    }
+    o.adopt_search_of(m, app.count("--calibration_trials") > 0);  // the readout decides each trial's choice
     return sk::programs::about_file(app, o.model, [&] { return analyze(m, task, o); });
   });
 }

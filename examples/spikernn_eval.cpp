@@ -197,21 +197,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);
-    if (o.neuron.empty()) {  // the neuron the file's factor was searched for
-      const sk::io::mat_reader in(m.file);
-      o.neuron = in.has("spiking_neuron") ? in.string("spiking_neuron") : "lif";
-      o.validate();
-    }
-    {  // the readout the file's factor was searched with, and its calibration, unless flags say
-      const sk::io::mat_reader in(m.file);
-      if (o.readout.empty()) o.readout = in.has("spiking_readout") ? in.string("spiking_readout") : "one_to_one";
-      if (app.count("--calibration_trials") == 0 && in.has("calibration_trials")) {
-        const auto k = in.integer("calibration_trials");
-        if (k <= 0 || k > 100000000) throw sk::file_error(m.file.string(), "variable 'calibration_trials': a positive count");
-        o.calibration_trials = int(k);
-      }
-      o.validate();
-    }
+    o.adopt_search_of(m, app.count("--calibration_trials") > 0);
     const auto stimulation = parse_stimulation(o, m.params.n);  // flags: refused as flags
     return sk::programs::about_file(app, o.model, [&] {
       return std::visit([&](const auto& tk) { return evaluate(m, tk, o, stimulation); }, sk::make_task(task));
