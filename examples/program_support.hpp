@@ -11,6 +11,7 @@
 #include <spikernn/network/rate_model.hpp>
 #include <spikernn/task/registry.hpp>
 
+#include <cmath>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -38,6 +39,15 @@ inline std::string task_of(const rate_model<float>& m, std::string flag) {
 /// The paper's grids: 20:5:75 for sigmoid networks, 4:2:26 for softplus and clipped ReLU.
 inline std::vector<double> default_factors(const rate_model<float>& m) {
   return m.activation == "sigmoid" ? range(20, 75, 5) : range(4, 26, 2);
+}
+
+/// The scaling factor to convert at: `flag` (--factor) when non-zero, else the file's search's.
+inline double factor_to_convert_at(const rate_model<float>& m, double flag) {
+  if (flag != 0) return flag;
+  const io::mat_reader in(m.file);
+  if (!in.has("opt_scaling_factor") || !std::isfinite(in.scalar("opt_scaling_factor")))
+    throw file_error(m.file.string(), "variable 'opt_scaling_factor' missing: run spikernn-search first or give --factor");
+  return in.scalar("opt_scaling_factor");
 }
 
 /// The flags spikernn-search and spikernn-eval share: trials, threads, seed, task and how the

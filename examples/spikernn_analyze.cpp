@@ -526,13 +526,7 @@ void fixed_point_figures(const sk::rate_model<float>& m, const sk::any_task& any
 }
 
 int analyze(const sk::rate_model<float>& m, const std::string& task, const options& o) {
-  double factor = o.factor;
-  if (factor == 0) {
-    const sk::io::mat_reader in(m.file);
-    if (!in.has("opt_scaling_factor") || !std::isfinite(in.scalar("opt_scaling_factor")))
-      throw sk::file_error(m.file.string(), "variable 'opt_scaling_factor' missing: run spikernn-search first or give --factor");
-    factor = in.scalar("opt_scaling_factor");
-  }
+  const double factor = sk::programs::factor_to_convert_at(m, o.factor);
   const sk::any_task any = sk::make_task(task);
   const fs::path out(o.out);
   fs::create_directories(out);

@@ -139,13 +139,7 @@ void write_plots(const sk::rate_model<float>& m, const Task& tk, double factor, 
 
 template <sk::spiking_task Task>
 int evaluate(const sk::rate_model<float>& m, const Task& tk, const options& o, const sk::lif_stimulation& stimulation) {
-  double factor = o.factor;
-  if (factor == 0) {
-    const sk::io::mat_reader in(m.file);
-    if (!in.has("opt_scaling_factor") || !std::isfinite(in.scalar("opt_scaling_factor")))
-      throw sk::file_error(m.file.string(), "variable 'opt_scaling_factor' missing: run spikernn-search first or give --factor");
-    factor = in.scalar("opt_scaling_factor");
-  }
+  const double factor = sk::programs::factor_to_convert_at(m, o.factor);
   sk::spiking_eval_options eval = o.eval();
   eval.stimulation = stimulation;
   // Held out by default: trials no search scores, so the accuracy is not the one the factor was
