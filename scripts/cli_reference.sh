@@ -13,7 +13,7 @@ flag it does not have or a value it refuses exits 2 with `program: --flag: what 
 a failed run exits 1 naming the file; an interrupted training run exits 130 after its checkpoint.
 HEAD
 for p in spikernn-train spikernn-search spikernn-eval spikernn-plot spikernn-glifr spikernn-smnn reproduce_kim2019 \
-         embed_lif custom_task spikernn-analyze; do
+         embed_lif custom_task spikernn-analyze spikernn-export; do
   printf '\n## %s\n\n```text\n' "$p"
   COLUMNS=100 "$bin/$p" --help | sed -e 's/[[:space:]]*$//'
   printf '```\n'

@@ -6,7 +6,8 @@
 set -euo pipefail
 packages=(cmake g++ make pkg-config libeigen3-dev libmatio-dev libcli11-dev nlohmann-json3-dev gnuplot-nox zlib1g-dev)
 if [ "${1:-all}" != main ]; then
-  packages+=(doctest-dev libbenchmark-dev python3-scipy python3-numpy python3-dev pybind11-dev python3-pytest)
+  packages+=(doctest-dev libbenchmark-dev python3-scipy python3-numpy python3-dev pybind11-dev python3-pytest python3-h5py
+             python3-brian libhdf5-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

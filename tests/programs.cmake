@@ -62,37 +62,40 @@ add_test(NAME program.plot_custom_task
   COMMAND sh -c "'$<TARGET_FILE:spikernn-plot>' --model '${CMAKE_CURRENT_BINARY_DIR}/custom_task/delayed_sign.mat' --plots '${CMAKE_CURRENT_BINARY_DIR}/custom_task/plots' 2>&1 | grep -q 'training loss only' && test -s '${CMAKE_CURRENT_BINARY_DIR}/custom_task/plots/training_loss.dat'")
 set_tests_properties(program.plot_custom_task PROPERTIES FIXTURES_REQUIRED custom_task_model)
 
-# The paper-figure program on a toy scale: every output is written and bad flags are refused.
-# the run refuses a folder that holds an earlier run's networks.csv: start from an empty one
-add_test(NAME program.reproduce_kim2019_clean COMMAND ${CMAKE_COMMAND} -E rm -rf ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
-set_tests_properties(program.reproduce_kim2019_clean PROPERTIES FIXTURES_SETUP kim2019_clean)
-add_test(NAME program.reproduce_kim2019
-  COMMAND reproduce_kim2019 --figure all --M 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --threads 2
-          --out ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
-set_tests_properties(program.reproduce_kim2019 PROPERTIES
-  PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: "
-  FIXTURES_SETUP kim2019_networks FIXTURES_REQUIRED kim2019_clean)
-# The conversion methods beyond the paper, on one toy network of one condition.
-add_test(NAME program.reproduce_kim2019_methods
-  COMMAND sh -c "rm -rf '${CMAKE_CURRENT_BINARY_DIR}/kim2019_methods' && '$<TARGET_FILE:reproduce_kim2019>' --figure 7 --conditions sigmoid --M 1 --seed 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --calibration_trials 3 --original_estimator --recalibrate --train_noise 0.5 --threads 1 --out '${CMAKE_CURRENT_BINARY_DIR}/kim2019_methods'")
-set_tests_properties(program.reproduce_kim2019_methods PROPERTIES PASS_REGULAR_EXPRESSION
-  "original estimator [01]\\.[0-9]+; recalibrated: factor [0-9]+, fresh [01]\\.[0-9]+; noise-trained.*\\| sigmoid \\| [01]/1 \\| .*\\| softplus \\| 0/0 ")
-# Batches merge: the toy run's networks.csv alone gives back its tables; a network twice is refused.
-add_test(NAME program.reproduce_merge
-  COMMAND ${CMAKE_COMMAND} -DREPRODUCE=$<TARGET_FILE:reproduce_kim2019> -DRUN=${CMAKE_CURRENT_BINARY_DIR}/kim2019
-          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/kim2019_merged -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/reproduce_merge.cmake)
-set_tests_properties(program.reproduce_merge PROPERTIES FIXTURES_REQUIRED kim2019_networks)
-foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=--min_trials 7000"
-              "conditions=--figure 5 --conditions softplus" "train_noise=--train_noise -1")
-  string(REPLACE "=" ";" _parts "${_case}")
-  list(GET _parts 0 _flag)
-  list(GET _parts 1 _args)
-  separate_arguments(_args UNIX_COMMAND "${_args}")
-  add_test(NAME program.reproduce_refuses_${_flag} COMMAND reproduce_kim2019 ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
-  set_tests_properties(program.reproduce_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "reproduce_kim2019: --${_flag}: ")
-endforeach()
-# minutes under the sanitizers: the first pass of CI runs them, its sanitizer pass leaves them out
-set_tests_properties(program.reproduce_kim2019 program.reproduce_merge program.reproduce_kim2019_methods PROPERTIES LABELS slow)
+# The paper-figure program on a toy scale: every output is written and bad flags are refused
+# (SPIKERNN_BUILD_REPRODUCTION=OFF, as CI's sanitizer pass builds, leaves the program out).
+if(TARGET reproduce_kim2019)
+  # the run refuses a folder that holds an earlier run's networks.csv: start from an empty one
+  add_test(NAME program.reproduce_kim2019_clean COMMAND ${CMAKE_COMMAND} -E rm -rf ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
+  set_tests_properties(program.reproduce_kim2019_clean PROPERTIES FIXTURES_SETUP kim2019_clean)
+  add_test(NAME program.reproduce_kim2019
+    COMMAND reproduce_kim2019 --figure all --M 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --threads 2
+            --out ${CMAKE_CURRENT_BINARY_DIR}/kim2019)
+  set_tests_properties(program.reproduce_kim2019 PROPERTIES
+    PASS_REGULAR_EXPRESSION "Fig. 7 .*\\| sigmoid \\| [0-2]/2 .*Fig. 5 .*\\| fixed 35 ms \\| [0-2]/2 .*written: "
+    FIXTURES_SETUP kim2019_networks FIXTURES_REQUIRED kim2019_clean)
+  # The conversion methods beyond the paper, on one toy network of one condition.
+  add_test(NAME program.reproduce_kim2019_methods
+    COMMAND sh -c "rm -rf '${CMAKE_CURRENT_BINARY_DIR}/kim2019_methods' && '$<TARGET_FILE:reproduce_kim2019>' --figure 7 --conditions sigmoid --M 1 --seed 2 --N 60 --n_trials 1600 --search_trials 4 --eval_trials 4 --calibration_trials 3 --original_estimator --recalibrate --train_noise 0.5 --threads 1 --out '${CMAKE_CURRENT_BINARY_DIR}/kim2019_methods'")
+  set_tests_properties(program.reproduce_kim2019_methods PROPERTIES PASS_REGULAR_EXPRESSION
+    "original estimator [01]\\.[0-9]+; recalibrated: factor [0-9]+, fresh [01]\\.[0-9]+; noise-trained.*\\| sigmoid \\| [01]/1 \\| .*\\| softplus \\| 0/0 ")
+  # Batches merge: the toy run's networks.csv alone gives back its tables; a network twice is refused.
+  add_test(NAME program.reproduce_merge
+    COMMAND ${CMAKE_COMMAND} -DREPRODUCE=$<TARGET_FILE:reproduce_kim2019> -DRUN=${CMAKE_CURRENT_BINARY_DIR}/kim2019
+            -DOUT=${CMAKE_CURRENT_BINARY_DIR}/kim2019_merged -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/reproduce_merge.cmake)
+  set_tests_properties(program.reproduce_merge PROPERTIES FIXTURES_REQUIRED kim2019_networks)
+  foreach(_case "figure=--figure 3" "M=--M 0" "threads=--threads -1" "min_trials=--min_trials 7000"
+                "conditions=--figure 5 --conditions softplus" "train_noise=--train_noise -1")
+    string(REPLACE "=" ";" _parts "${_case}")
+    list(GET _parts 0 _flag)
+    list(GET _parts 1 _args)
+    separate_arguments(_args UNIX_COMMAND "${_args}")
+    add_test(NAME program.reproduce_refuses_${_flag} COMMAND reproduce_kim2019 ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
+    set_tests_properties(program.reproduce_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "reproduce_kim2019: --${_flag}: ")
+  endforeach()
+  # minutes under the sanitizers: the first pass of CI runs them, its sanitizer pass leaves them out
+  set_tests_properties(program.reproduce_kim2019 program.reproduce_merge program.reproduce_kim2019_methods PROPERTIES LABELS slow)
+endif()
 
 # Every option of the original, end to end on tiny networks.
 add_test(NAME program.every_option
@@ -150,18 +153,44 @@ add_test(NAME program.analyze
   COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DANALYZE=$<TARGET_FILE:spikernn-analyze>
           -DOUT=${CMAKE_CURRENT_BINARY_DIR}/analyze -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/analyze.cmake)
 
+# Exports to NIR (and the NIR files of other tools): tests/programs/export.cmake says what is checked.
+if(TARGET spikernn-export)
+  set(_h5py_python "")
+  if(SPIKERNN_SYSTEM_PYTHON)
+    execute_process(COMMAND ${SPIKERNN_SYSTEM_PYTHON} -c "import h5py, numpy" RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)
+    if(_rc EQUAL 0)
+      set(_h5py_python ${SPIKERNN_SYSTEM_PYTHON})
+    endif()
+  endif()
+  add_test(NAME program.export_nir
+    COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DEXPORT=$<TARGET_FILE:spikernn-export>
+            -DPYTHON=${_h5py_python} -DINTEROP=${PROJECT_SOURCE_DIR}/tests/python/nir_interop.py
+            -DOUT=${CMAKE_CURRENT_BINARY_DIR}/export_nir -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/export.cmake)
+  if(SPIKERNN_SYSTEM_PYTHON)  # Brian2 compiles its code the first time: about a minute
+    add_test(NAME program.export_brian2
+      COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DEXPORT=$<TARGET_FILE:spikernn-export>
+              -DPYTHON=${SPIKERNN_SYSTEM_PYTHON} -DCHECK=${PROJECT_SOURCE_DIR}/tests/python/brian2_export_check.py
+              -DOUT=${CMAKE_CURRENT_BINARY_DIR}/export_brian2 -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/export_brian2.cmake)
+    set_tests_properties(program.export_brian2 PROPERTIES LABELS slow SKIP_REGULAR_EXPRESSION "brian2 is not installed: skipped")
+  endif()
+endif()
+
 # One command-line contract for every program: --version, exit 2 for usage errors.
 set(_contract_programs)
 foreach(_p spikernn-train spikernn-search spikernn-eval spikernn-plot spikernn-glifr spikernn-smnn reproduce_kim2019
-           embed_lif custom_task spikernn-analyze)
-  list(APPEND _contract_programs $<TARGET_FILE:${_p}>)
+           embed_lif custom_task spikernn-analyze spikernn-export)
+  if(TARGET ${_p})
+    list(APPEND _contract_programs $<TARGET_FILE:${_p}>)
+  endif()
 endforeach()
 add_test(NAME program.command_line_contract
   COMMAND ${CMAKE_COMMAND} "-DPROGRAMS=${_contract_programs}" -DOUT=${CMAKE_CURRENT_BINARY_DIR}/contract
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/contract.cmake)
 
-# The command-line reference in docs/ is the programs' own --help.
+# The command-line reference in docs/ is the programs' own --help (all of them built).
+if(TARGET reproduce_kim2019 AND TARGET spikernn-export)
 add_test(NAME program.cli_reference
   COMMAND ${CMAKE_COMMAND} -DSCRIPT=${PROJECT_SOURCE_DIR}/scripts/cli_reference.sh -DBIN=$<TARGET_FILE_DIR:spikernn-train>
           -DDOC=${PROJECT_SOURCE_DIR}/docs/cli.md -DOUT=${CMAKE_CURRENT_BINARY_DIR}/cli.md
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/cli_reference.cmake)
+endif()

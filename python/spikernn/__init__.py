@@ -101,6 +101,10 @@ __all__ = [
     "save_scaling_search", "search_scaling", "spike_raster", "to_lif", "train", "train_glifr",
     "train_smnn_context", "train_smnn_mnist", "xor",
 ]
+if hasattr(_spikernn, "export_nir"):  # built with HDF5: NIR files
+    from ._spikernn import export_nir, read_nir_network, simulate_nir  # noqa: F401  (re-exported)
+
+    __all__ += ["export_nir", "read_nir_network", "simulate_nir"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 

@@ -369,6 +369,20 @@ def load_npy(path: PathLike) -> np.ndarray:
     """Reads a .npy file of float32/64, int32/64, uint8 or bool."""
 
 
+# ---- NIR graphs (built with HDF5) ----------------------------------------------------------
+def export_nir(path: PathLike, net: LIFNetwork, *, mode: str = "exact", precision: str = "single",
+               metadata: Dict[str, Union[str, int, float, np.ndarray]] = ..., overwrite: bool = False) -> str:
+    """Writes a LIFNetwork as a NIR graph (exact: two LI synapse stages; portable: CubaLIF)."""
+
+
+def read_nir_network(path: PathLike, *, dt: Optional[float] = None, steps_per_column: Optional[int] = None) -> LIFNetwork:
+    """The LIFNetwork of a NIR file of spikernn's shape (exact export, or another tool's of that shape)."""
+
+
+def simulate_nir(path: PathLike, inputs: np.ndarray, *, dt: Optional[float] = None, seed: int = 1) -> np.ndarray:
+    """Steps any NIR graph with spikernn's NIR simulator: inputs n_inputs × steps → outputs n_outputs × steps."""
+
+
 # ---- spiking networks -----------------------------------------------------------------------
 
 class Stimulation:

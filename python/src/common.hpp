@@ -154,5 +154,6 @@ void bind_io(py::module_& m);
 void bind_spiking(py::module_& m);
 void bind_glifr(py::module_& m);
 void bind_smnn(py::module_& m);
+void bind_nir(py::module_& m);  // nir.cpp, where HDF5 is found (SPIKERNN_HAS_NIR)
 
 }  // namespace spikernn::python

@@ -5,6 +5,7 @@
 // Needs matio: only compiled where the CMake target spikernn::matio is linked.
 #pragma once
 
+#include "spikernn/io/deflate_limit.hpp"
 #include "spikernn/io/mat_layout.hpp"
 
 // matio reads MAT v7.3 files through HDF5, whose errors print to stderr by default; the reader
@@ -18,7 +19,7 @@
 #endif
 #endif
 #if defined(SPIKERNN_DETAIL_MAT_HDF5) && SPIKERNN_DETAIL_MAT_HDF5
-#include <hdf5.h>
+#include "spikernn/io/hdf5_support.hpp"
 #endif
 
 #include <algorithm>
@@ -30,45 +31,11 @@
 
 namespace spikernn::io::detail {
 
-/// The most data a MAT v7.3 file of `file_size` bytes can hold: deflate, which MATLAB uses,
-/// packs at most 1032 bytes into one. matio allocates from declared dimensions before it reads
-/// anything, so nothing may declare more.
-constexpr std::uintmax_t v73_capacity(std::uintmax_t file_size) noexcept { return 1032 * file_size; }
+/// The most data a MAT v7.3 file of `file_size` bytes can hold (see deflate_max_ratio): matio
+/// allocates from declared dimensions before it reads anything, so nothing may declare more.
+constexpr std::uintmax_t v73_capacity(std::uintmax_t file_size) noexcept { return deflate_max_ratio * file_size; }
 
 #if defined(SPIKERNN_DETAIL_MAT_HDF5) && SPIKERNN_DETAIL_MAT_HDF5
-/// Turns HDF5's automatic error printing (the "HDF5-DIAG: Error detected in HDF5" stack on
-/// stderr) off for its lifetime; failures reach the caller as matio's return values.
-class hdf5_quiet {
- public:
-  hdf5_quiet() { saved_ = H5Eget_auto2(H5E_DEFAULT, &func_, &data_) >= 0 && H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0; }
-  ~hdf5_quiet() {
-    if (saved_) H5Eset_auto2(H5E_DEFAULT, func_, data_);
-  }
-  hdf5_quiet(const hdf5_quiet&) = delete;
-  hdf5_quiet& operator=(const hdf5_quiet&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-  bool saved_ = false;
-};
-
-/// The first (innermost) message on HDF5's error stack, which says what went wrong; the stack
-/// is cleared.
-inline std::string hdf5_error_message() {
-  std::string msg;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
-        auto& m = *static_cast<std::string*>(out);
-        if (m.empty() && e != nullptr && e->desc != nullptr) m = e->desc;
-        return 0;
-      },
-      &msg);
-  H5Eclear2(H5E_DEFAULT);
-  return msg.empty() ? std::string("no reason given") : msg;
-}
-
 /// Why dataset `name` (open as `d`) is refused, or "": it may not declare more data than a file
 /// of `file_size` bytes could hold compressed (v73_capacity).
 inline std::string v73_dataset_problem(hid_t d, const std::string& name, std::uintmax_t file_size) {

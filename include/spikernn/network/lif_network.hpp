@@ -12,6 +12,7 @@
 #include "spikernn/neuron/lif.hpp"
 #include "spikernn/neuron/qif.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -50,6 +51,25 @@ struct lif_trial {
   double dt = 0, duration = 0;                ///< s
   long steps = 0;                             ///< nt
 };
+
+/// The (downsampled) input column that drives integration step i (1-based) when each column
+/// lasts `steps_per_column` steps: round(i / steps_per_column) with MATLAB's rounding (half
+/// away from zero), as the original's loop, clamped to the last of `columns`.
+inline index_t lif_column_of_step(long i, index_t steps_per_column, index_t columns) {
+  return std::min<index_t>((index_t(i) + steps_per_column / 2) / steps_per_column, columns - 1);
+}
+
+/// A stimulus of input columns as the input of each integration step 1…nt, the way run() feeds
+/// it (every downsample-th column; column lif_column_of_step(i) at step i): for simulators that
+/// take one input per step (network/nir_network.hpp, exported scripts).
+inline matrix<double> lif_step_inputs(const matrix<double>& u, const lif_params& p) {
+  const index_t d = p.downsample, spc = p.steps_per_column;
+  const index_t cols = (u.cols() + d - 1) / d;
+  require(cols >= 2, "stimulus", "at least 2 columns after downsampling");
+  matrix<double> steps(u.rows(), (cols - 1) * spc);
+  for (index_t i = 1; i <= steps.cols(); ++i) steps.col(i - 1) = u.col(lif_column_of_step(long(i), spc, cols) * d);
+  return steps;
+}
 
 template <real_scalar S = double, integrate_and_fire Neuron = leaky_if>
 class lif_network {
@@ -213,8 +233,7 @@ class lif_network {
     index_t current_col = -1;
     for (long i = 1; i <= nt; ++i) {
       if (rec.currents) tr.currents.col(i - 1) = ipsc_.matrix();  // recorded before the update
-      // input column round(i / spc), MATLAB rounding (half away from zero)
-      const index_t c = std::min<index_t>((index_t(i) + spc / 2) / spc, cols - 1);
+      const index_t c = lif_column_of_step(i, spc, cols);
       if (c != current_col) {
         ext_ = ext.col(c).array();
         current_col = c;
