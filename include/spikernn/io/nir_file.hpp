@@ -25,10 +25,14 @@
 #include "spikernn/io/hdf5_support.hpp"
 #include "spikernn/io/nir_graph.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace spikernn::io {
