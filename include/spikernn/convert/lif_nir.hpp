@@ -303,11 +303,18 @@ lif_network<S> lif_from_nir(const nir::graph& graph, const nir_import_options& o
 
   lif_params p;
   const auto& md = g.metadata;
-  p.downsample = int(nir::number_or(md, "downsample", 1));
+  // counts from the graph's metadata, which a file says: refused outside int's range rather
+  // than converted (undefined behaviour)
+  const auto count_or = [&](const std::string& key, double fallback) {
+    const double x = nir::number_or(md, key, fallback);
+    if (!(x >= 1 && x <= 1e9 && x == std::floor(x))) rd.refuse("metadata '" + key + "' is not a whole number from 1 to 10^9");
+    return int(x);
+  };
+  p.downsample = count_or("downsample", 1);
   const double dt = opt.dt > 0 ? opt.dt : nir::number_or(md, "dt", 0);
   if (!(dt > 0)) rd.refuse("no time step: the graph has no 'dt' metadata, give one (nir_import_options.dt, --dt)");
   p.dt = dt / p.downsample;
-  p.steps_per_column = opt.steps_per_column > 0 ? opt.steps_per_column : int(nir::number_or(md, "steps_per_column", 100));
+  p.steps_per_column = opt.steps_per_column > 0 ? opt.steps_per_column : count_or("steps_per_column", 100);
   p.tau_m = rd.uniform(lif, "tau", n);
   p.v_peak = rd.uniform(lif, "v_threshold", n);
   p.v_reset = rd.uniform(lif, "v_reset", n, 0.0);

@@ -243,7 +243,10 @@ class nir_reader {
     if (rank > 0) H5Sget_simple_extent_dims(s.get(), dims.data(), nullptr);
     std::uintmax_t count = 1;
     for (hsize_t x : dims) {
-      if (x != 0 && count > budget_ / x) fail(path, "no more data than the file can hold");
+      // Each dimension on its own too: after a zero one the product stays 0, and a (0, 2^62)
+      // array, which holds nothing, still declares a width (an Affine's columns) that users
+      // allocate and loop over (found writing tests/fuzz/nir.cpp: nir_network looped 2^62 times).
+      if (x > budget_ || (x != 0 && count > budget_ / x)) fail(path, "no more data than the file can hold");
       count *= x;
     }
     charge(count * element_bytes, path);

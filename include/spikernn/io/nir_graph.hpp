@@ -184,16 +184,29 @@ inline graph flatten(const graph& g) {
     }
     require(n.subgraph != nullptr, "node '" + name + "'", "a NIRGraph node with its nodes and edges");
     const graph inner = flatten(*n.subgraph);
+    // An edge of an untrusted subgraph may name no node (a graph built without check_edges),
+    // and one into its Input or out of its Output would name a node flattening removes: both
+    // are refused here rather than left for nodes.at() to throw std::out_of_range one level up
+    // (found writing tests/fuzz/nir.cpp: an Input feeding an Input, two subgraphs deep).
+    const std::string where = "node '" + name + "'";  // clang 14 captures no structured binding
+    const auto type_of = [&](const std::string& x) -> const std::string& {
+      auto it = inner.nodes.find(x);
+      if (it == inner.nodes.end()) throw invalid_parameter(where, "a subgraph whose edges name its nodes, got '" + x + "'");
+      return it->second.type;
+    };
     const auto is_io = [&](const std::string& x) {
-      const std::string& t = inner.nodes.at(x).type;
+      const std::string& t = type_of(x);
       return t == "Input" || t == "Output";
     };
     for (const auto& [iname, in] : inner.nodes)
       if (!is_io(iname)) out.nodes.emplace(name + "." + iname, in);
     entries[name], exits[name];  // a subgraph named by an edge but passing nothing is refused below
     for (const auto& [a, b] : inner.edges) {
-      const bool from_input = is_io(a) && inner.nodes.at(a).type == "Input";
-      const bool to_output = is_io(b) && inner.nodes.at(b).type == "Output";
+      const bool from_input = type_of(a) == "Input";
+      const bool to_output = type_of(b) == "Output";
+      if (type_of(b) == "Input" || type_of(a) == "Output")
+        throw invalid_parameter("edge (" + a + ", " + b + ") of node '" + name + "'",
+                                "no edge into a subgraph's Input or out of its Output");
       if (from_input && to_output)
         throw invalid_parameter("node '" + name + "'", "a subgraph whose Input does not lead straight to its Output");
       if (from_input) {

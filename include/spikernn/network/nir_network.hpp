@@ -42,8 +42,11 @@
 // What NIR cannot say is read from a spiking node's metadata (spikernn's own exports write it):
 //   t_ref       s, default 0: refractory period. The membrane is frozen (no integration, no
 //               impulses) while t ≤ t_last + t_ref, t = step·dt, t_last the last spike's time,
-//               initially 0 — so with t_ref > 0 nobody integrates during the first t_ref, as in
-//               lif_network; with t_ref = 0 nobody is ever refractory.
+//               initially t_last_init — so with t_ref > 0 and the default t_last_init = 0
+//               nobody integrates during the first t_ref, as in lif_network; with t_ref = 0
+//               nobody is ever refractory.
+//   t_last_init s, default 0: the last spike's time at the start. The spiking mode RNN's export
+//               (convert/mode_snn_nir.hpp) writes −1 s: its units are not refractory at the start.
 //   noise_sd    default 0: SD of Gaussian noise added to v every step, refractory or not
 //               (one rng::fill_normal call per node and step; not lif_network's stream).
 //   v_init_low, v_init_high: initial v ~ U(low, high), drawn per unit with rng::uniform at
@@ -96,6 +99,7 @@ class nir_network {
       n.fired.clear();
       n.active = false;
     }
+    for (index_t k : spiking_) parts_[k].t_last.setConstant(parts_[k].t_last_init);
     for (index_t k : spiking_) {
       auto& n = parts_[k];
       if (n.v_init)
@@ -193,7 +197,7 @@ class nir_network {
     array<S> gain;           ///< LI r/τ, I r: of dt·c + m; CubaLI r/τ_mem: of dt·I_s; LIF r/τ, IF r: of m
     array<S> syn_decay, syn_gain;  ///< Cuba synapses: e_syn, w_in/τ_syn
     array<S> v_threshold, v_reset;
-    S t_ref = 0, noise_sd = 0;
+    S t_ref = 0, noise_sd = 0, t_last_init = 0;
     bool v_init = false;
     double v_low = 0, v_high = 0;
 
@@ -286,11 +290,16 @@ class nir_network {
     require((tau > 0).all(), at, "positive '" + p + "' values (s)");
     return tau;
   }
+  /// The widest Input or Output node taken (2^24 units).
+  static constexpr index_t max_width = index_t(1) << 24;
   static index_t shape_width(const nir::node& n, const std::string& at) {
     const nir::tensor& t = n.param(at, "shape");
-    const bool flat = t.values.size() == 1 && t.values[0] >= 1 && t.values[0] == std::floor(t.values[0]);
-    require(flat, at, "a 'shape' of one positive whole number (nir_network takes flat inputs and outputs), got " +
-                          std::to_string(t.values.size()) + " values");
+    // a width no data backs: bounded before it becomes an index (1e300 would be undefined
+    // behaviour) and before the node's arrays are allocated
+    const bool flat = t.values.size() == 1 && t.values[0] >= 1 && t.values[0] <= double(max_width) &&
+                      t.values[0] == std::floor(t.values[0]);
+    require(flat, at, "a 'shape' of one whole number from 1 to 2^24 (nir_network takes flat inputs and outputs), got " +
+                          (t.values.size() == 1 ? std::to_string(t.values[0]) : std::to_string(t.values.size()) + " values"));
     return index_t(t.values[0]);
   }
   /// Metadata number `key` of a node, named in the error.
@@ -312,6 +321,7 @@ class nir_network {
       } else if (reshapes(p.type)) {
         const nir::tensor& w = n.param(at, "weight");
         require(w.rank() == 2, at, "a 2-D 'weight' array (out, in), got rank " + std::to_string(w.rank()));
+        require(w.count() > 0, at, "a 'weight' of at least one row and column (an empty one declares widths no data backs)");
         p.weight = w.as_matrix(at).template cast<S>();
         require(p.weight.allFinite(), at, "finite 'weight' values");
         p.width = p.weight.rows();
@@ -415,7 +425,10 @@ class nir_network {
       const double t_ref = meta(n, at, "t_ref", 0), noise_sd = meta(n, at, "noise_sd", 0);
       require(t_ref >= 0 && std::isfinite(t_ref), at, "metadata 't_ref' ≥ 0 (s)");
       require(noise_sd >= 0 && std::isfinite(noise_sd), at, "metadata 'noise_sd' ≥ 0");
+      const double t_last_init = meta(n, at, "t_last_init", 0);
+      require(std::isfinite(t_last_init), at, "metadata 't_last_init' finite (s)");
       p.t_ref = static_cast<S>(t_ref);
+      p.t_last_init = static_cast<S>(t_last_init);
       p.noise_sd = static_cast<S>(noise_sd);
       p.v_init = n.metadata.count("v_init_low") != 0;
       require(p.v_init == (n.metadata.count("v_init_high") != 0), at, "metadata 'v_init_low' and 'v_init_high' together");
