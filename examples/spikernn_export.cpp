@@ -4,17 +4,25 @@
 // --check K reads the NIR file back and scores it on K held-out trials beside spikernn's own
 // network. --run FILE.nir simulates any NIR graph of LIF, CubaLIF, LI, Affine, Linear and Scale
 // nodes (another tool's too) and scores it on a task, or drives it with an input from NPY.
+// A spiking mode RNN file (modes.mat from spikernn-smnn) is written as its NIR graph
+// (convert/mode_snn_nir.hpp); --check K then scores the file against the network on K inputs
+// of the network's own test set.
 //
 //   spikernn-export --model FILE --to nir --out NET.nir [--mode exact|portable] [--precision single|double] [--check K]
+//   spikernn-export --model modes.mat --to nir --out NET.nir [--fold_modes] [--precision …] [--check K [--data DIR]]
 //   spikernn-export --model FILE --to brian2 --out FOLDER [--trials K]
 //   spikernn-export --run NET.nir [--task T --trials K | --input U.npy --output Y.npy] [--dt S]
 #include "program_support.hpp"
 
 #include <spikernn/convert/lif_nir.hpp>
+#include <spikernn/convert/mode_snn_nir.hpp>
 #include <spikernn/core/parallel.hpp>
 #include <spikernn/eval/statistics.hpp>
+#include <spikernn/experiment/smnn_paper.hpp>
 #include <spikernn/io/brian2_export.hpp>
 #include <spikernn/io/mat_model.hpp>
+#include <spikernn/io/mnist.hpp>
+#include <spikernn/io/mode_snn_file.hpp>
 #include <spikernn/io/nir_file.hpp>
 #include <spikernn/io/npy.hpp>
 #include <spikernn/network/nir_network.hpp>
@@ -34,9 +42,10 @@ namespace fs = std::filesystem;
 namespace {
 
 struct options : sk::programs::spiking_flags {
-  std::string model, to, out, mode = "exact", precision = "single", run, input, output;
+  std::string model, to, out, mode = "exact", precision = "single", run, input, output, data;
   double factor = 0, dt = 0;
   int check = 0;
+  bool fold_modes = false;
 };
 
 /// Trials correct of the NIR graph `g`, simulated as it is (nir_network), on the trials
@@ -120,6 +129,91 @@ int export_model(const sk::rate_model<float>& m, const Task& tk, const options& 
   return 0;
 }
 
+/// A spiking mode RNN file as its NIR graph; --check scores the file read back (simulated by
+/// nir_network in double) beside the network as trained on the first K inputs of its own test
+/// set: the model's test encodings of the MNIST test digits, or its context test trials.
+template <class Net>
+int export_mode_model(const Net& net, const sk::io::mode_snn_description& d, const CLI::App& app, const options& o) {
+  namespace sp = sk::smnn_paper;
+  sk::require(o.to == "nir", "to", "nir: a spiking mode RNN leaves as a NIR graph (the Brian2 export is for converted LIF networks)");
+  sk::require(app.count("--mode") == 0, "mode",
+              "no --mode for a spiking mode RNN: its graph has one form (CubaLIF, which portable consumers read)");
+  sk::mode_nir_options opt{.precision = o.precision == "double" ? sk::nir::dtype::float64 : sk::nir::dtype::float32,
+                           .fold_modes = o.fold_modes};
+  opt.metadata = {{"task", d.record.task}, {"mode_model", fs::path(o.model).filename().string()}};
+  if (!d.record.test_accuracy.empty()) opt.metadata["test_accuracy"] = sk::nir::tensor::scalar(d.record.test_accuracy.back());
+  const sk::nir::graph g = sk::to_nir(net, opt);
+  sk::io::write_nir(o.out, g);
+  std::printf("%s: spiking mode RNN (N = %ld, P = %ld, %s filter, %s readout) written as a NIR graph (%zu nodes, %zu edges, %s "
+              "arrays) to %s\n",
+              o.model.c_str(), long(net.size()), long(net.modes()), std::string(sk::to_string(net.params().filter)).c_str(),
+              std::string(sk::to_string(net.params().readout)).c_str(), g.nodes.size(), g.edges.size(),
+              o.precision == "double" ? "float64" : "float32", o.out.c_str());
+  if (o.check == 0) return 0;
+  const sk::nir_network<double> proto(sk::io::read_nir(o.out), net.params().dt);
+  std::vector<sk::matrix<double>> inputs;
+  std::vector<int> labels;  // MNIST: the digits
+  std::optional<sk::context_dependent> context;
+  std::vector<sk::sequence_sample> trials;
+  const sk::seed s{d.record.seed};
+  if (sp::parse_task(d.record.task) == sp::task_kind::mnist) {
+    const fs::path dir = o.data.empty() ? fs::path("data/mnist") : fs::path(o.data);
+    const sp::digit_set test = sp::to_digits(sk::io::load_sequential_mnist(dir, sk::io::mnist_part::test), std::size_t(o.check));
+    sk::require(test.size() == std::size_t(o.check), "check", "at most " + std::to_string(test.size()) + " test digits");
+    for (std::size_t i = 0; i < test.size(); ++i) inputs.push_back(sp::test_encoding(test, i, sp::mnist_settings{}.steps, s).dense());
+    labels = test.labels;
+  } else {
+    context = sp::context_task(sp::context_settings{});
+    trials = sp::context_test_set(*context, o.check, s);
+    for (const auto& t : trials) inputs.push_back(t.u);
+  }
+  // the network as trained, all inputs at once
+  typename Net::tape tp;
+  std::vector<const sk::matrix<double>*> ptrs;
+  for (const auto& u : inputs) ptrs.push_back(&u);
+  net.forward(std::span<const sk::matrix<double>* const>(ptrs), tp);
+  const sk::index_t B = sk::index_t(inputs.size());
+  const auto decide = [&](const sk::matrix<double>& out, std::size_t k) {
+    if (context) return context->correct(trials[k], out) ? 1 : 0;
+    sk::index_t best = 0;
+    out.col(out.cols() - 1).maxCoeff(&best);
+    return int(best) == labels[k] ? 1 : 0;
+  };
+  const sk::nir::tensor* readout =
+      g.metadata.count("readout_weight") ? std::get_if<sk::nir::tensor>(&g.metadata.at("readout_weight")) : nullptr;
+  std::vector<int> model_ok(inputs.size()), graph_ok(inputs.size());
+  std::vector<double> diff(inputs.size());
+  const int workers = std::min(sk::thread_count(o.threads), o.check);
+  std::vector<sk::nir_network<double>> sims(std::size_t(workers), proto);
+  sk::parallel_for(o.check, workers, [&](long k, int worker) {
+    const std::size_t i = std::size_t(k);
+    sk::matrix<double> model = sk::time_major_trial(tp.o, B, sk::index_t(k)).template cast<double>();
+    sk::rng r(s, sk::purpose::user, std::uint64_t(k));  // the graph has no noise: unused
+    sk::matrix<double> y = sims[std::size_t(worker)].run(inputs[i], r);
+    if (net.params().readout == sk::mode_readout::max_over_time) {  // W_out·max_t r, at the last step
+      const sk::vector<double> rm = y.rowwise().maxCoeff();
+      y = sk::matrix<double>::Zero(model.rows(), model.cols());
+      y.col(y.cols() - 1) = readout->as_matrix("readout_weight") * rm;
+    }
+    diff[i] = (y - model).cwiseAbs().maxCoeff() / (1e-12 + model.cwiseAbs().maxCoeff());
+    model_ok[i] = decide(model, i);
+    graph_ok[i] = decide(y, i);
+  });
+  long a = 0, b = 0, same = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    a += model_ok[i];
+    b += graph_ok[i];
+    same += model_ok[i] == graph_ok[i];
+  }
+  std::printf("  scored on the first %d inputs of its %s test set (seed %llu):\n", o.check, d.record.task.c_str(),
+              static_cast<unsigned long long>(d.record.seed));
+  print_score("the network as trained (float)", a, o.check);
+  print_score("the file, simulated as a NIR graph (double)", b, o.check);
+  std::printf("  same verdict on %ld of %d; largest output difference %.2g of the output's range\n", same, o.check,
+              *std::max_element(diff.begin(), diff.end()));
+  return 0;
+}
+
 /// --run: simulate a NIR file as it is.
 int run_file(const CLI::App& app, const options& o) {
   const sk::nir::graph g = sk::io::read_nir(o.run);
@@ -160,8 +254,9 @@ int run_file(const CLI::App& app, const options& o) {
 
 int main(int argc, char** argv) {
   options o;
-  CLI::App app{"Export a converted spiking network to NIR or Brian2, or simulate a NIR file.", "spikernn-export"};
-  app.add_option("--model", o.model, "A model .mat file to convert and export");
+  CLI::App app{"Export a converted spiking network to NIR or Brian2, a spiking mode RNN to NIR, or simulate a NIR file.",
+               "spikernn-export"};
+  app.add_option("--model", o.model, "A rate model .mat file to convert and export, or a spiking mode RNN's modes.mat");
   app.add_option("--to", o.to, "Export format: nir (NIR graph, HDF5) or brian2 (a script folder)");
   app.add_option("--out", o.out, "The NIR file or the Brian2 folder to write (never overwritten)");
   app.add_option("--mode", o.mode,
@@ -173,6 +268,9 @@ int main(int argc, char** argv) {
   app.add_option("--factor", o.factor, "Scaling factor (default: the file's opt_scaling_factor)");
   app.add_option("--check", o.check, "Read the NIR file back and score it on this many held-out trials")
       ->capture_default_str();
+  app.add_flag("--fold_modes", o.fold_modes,
+               "Mode RNN: write the recurrence as one N × N Linear instead of the factors ξ_outᵀ, λ, ξ_in");
+  app.add_option("--data", o.data, "Mode RNN on MNIST, with --check: the MNIST folder (default data/mnist)");
   app.add_option("--run", o.run, "Simulate this NIR file (any tool's) instead of exporting");
   app.add_option("--dt", o.dt, "With --run: the time step in s when the file has no 'dt' metadata");
   app.add_option("--input", o.input, "With --run: inputs (n_inputs × steps, NPY) to drive the graph with");
@@ -194,6 +292,10 @@ int main(int argc, char** argv) {
     sk::require(o.check >= 0, "check", "a number of trials (0: no check)");
     sk::require(o.to == "nir" || o.check == 0, "check", "--to nir (the Brian2 script checks itself)");
     if (!fs::exists(o.model)) throw sk::file_error(o.model, "does not exist");
+    if (const sk::io::mat_reader probe(o.model); probe.has("format") && probe.string("format") == sk::io::mode_snn_format) {
+      const auto d = sk::io::read_mode_snn_description(probe);
+      return std::visit([&](const auto& net) { return export_mode_model(net, d, app, o); }, sk::io::load_any_mode_snn(o.model));
+    }
     const auto m = sk::io::load_rate_model<float>(o.model);
     const std::string task = sk::programs::task_of(m, o.task);
     o.adopt_search_of(m, app.count("--calibration_trials") > 0);

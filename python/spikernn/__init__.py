@@ -59,6 +59,7 @@ from ._spikernn import (  # noqa: F401  (re-exported)
     canonical_task_name,
     evaluate_rate,
     evaluate_spiking,
+    export_brian2,
     factor_range,
     fit_readout,
     glifr_mnist_dataset,
@@ -94,12 +95,12 @@ __all__ = [
     "HELD_OUT_FIRST_TRIAL", "ConditionScore", "DigitSet", "FileError", "GlifrDataset", "GlifrModel", "GlifrRun",
     "GlifrSettings", "LIFNetwork", "LIFTrial", "ModeSNN", "RateModel", "RateRNN", "ReadoutFit", "Rng", "SearchResult",
     "SmnnRun", "SpikingScore", "Stimulation", "Task", "TrainProgress", "TrainResult", "Trial", "__version__",
-    "canonical_task_name", "evaluate_rate", "evaluate_spiking", "factor_range", "fit_readout", "glifr_mnist_dataset",
-    "glifr_sine_dataset", "glifr_types", "go_nogo", "lif_defaults", "load_eval_labels", "load_glifr",
-    "load_mode_snn", "load_npy", "load_rate_model", "make_task", "mante", "mante_port", "mnist_digits",
+    "canonical_task_name", "evaluate_rate", "evaluate_spiking", "export_brian2", "factor_range", "fit_readout",
+    "glifr_mnist_dataset", "glifr_sine_dataset", "glifr_types", "go_nogo", "lif_defaults", "load_eval_labels",
+    "load_glifr", "load_mode_snn", "load_npy", "load_rate_model", "make_task", "mante", "mante_port", "mnist_digits",
     "model_path", "parse_factors", "python_task", "save_glifr", "save_mode_snn", "save_npy", "save_rate_model",
-    "save_scaling_search", "search_scaling", "spike_raster", "to_lif", "train", "train_glifr",
-    "train_smnn_context", "train_smnn_mnist", "xor",
+    "save_scaling_search", "search_scaling", "spike_raster", "to_lif", "train", "train_glifr", "train_smnn_context",
+    "train_smnn_mnist", "xor",
 ]
 if hasattr(_spikernn, "export_nir"):  # built with HDF5: NIR files
     from ._spikernn import export_nir, read_nir_network, simulate_nir  # noqa: F401  (re-exported)

@@ -30,6 +30,7 @@ from ._spikernn import (
     Trial as Trial,
     __version__ as __version__,
     canonical_task_name as canonical_task_name,
+    export_brian2 as export_brian2,
     export_nir as export_nir,
     evaluate_rate as evaluate_rate,
     evaluate_spiking as evaluate_spiking,

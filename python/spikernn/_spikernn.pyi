@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -370,9 +370,16 @@ def load_npy(path: PathLike) -> np.ndarray:
 
 
 # ---- NIR graphs (built with HDF5) ----------------------------------------------------------
+@overload
 def export_nir(path: PathLike, net: LIFNetwork, *, mode: str = "exact", precision: str = "single",
                metadata: Dict[str, Union[str, int, float, np.ndarray]] = ..., overwrite: bool = False) -> str:
     """Writes a LIFNetwork as a NIR graph (exact: two LI synapse stages; portable: CubaLIF)."""
+@overload
+def export_nir(path: PathLike, net: ModeSNN, *, precision: str = "single", fold_modes: bool = False,
+               metadata: Dict[str, Union[str, int, float, np.ndarray]] = ..., overwrite: bool = False) -> str:
+    """Writes a ModeSNN (LIF neuron) as a NIR graph: CubaLIF, LI rate filter, the modes as
+    Linear–Scale–Linear (fold_modes: one N × N Linear). No mode (passing one raises ValueError);
+    max_over_time (mnist): the graph outputs the rates r, metadata readout_weight holds W_out."""
 
 
 def read_nir_network(path: PathLike, *, dt: Optional[float] = None, steps_per_column: Optional[int] = None) -> LIFNetwork:
@@ -564,6 +571,20 @@ def factor_range(start: float, stop: float, step: float) -> List[float]:
     """MATLAB's start:step:stop."""
 
 
+# ---- Brian2 export --------------------------------------------------------------------------
+def export_brian2(folder: PathLike, net: LIFNetwork, task: Union[Task, str], *, trials: int = 20, seed: int = 1,
+                  first_trial: int = ..., threads: int = 0) -> Dict[str, Any]:
+    """Writes a LIF network and `trials` trials of `task` into a new or empty folder for Brian2:
+    network.py, w/w_in/w_out/b_out/tau_d/inhibitory.npy, stimuli.npy (trials × inputs × columns),
+    labels.npy, trials.json, spikernn_reference.json and verify_v0/verify_out.npy (docs/brian2.md).
+    Trial k: stream (seed, 'spiking', first_trial + k), first_trial defaulting to
+    HELD_OUT_FIRST_TRIAL. A non-empty folder raises FileError (nothing is replaced); a QIF network
+    or a task written in Python raises ValueError. Run `/usr/bin/python3 FOLDER/network.py`
+    (every trial, both accuracies) or `... network.py --verify` (the noiseless trial, step by step).
+    Returns folder, script, files, task, trials, seed, first_trial, accuracy, interval, correct,
+    total_spikes, mean_exc_rate, mean_inh_rate and rule (spikernn's score on the exported trials)."""
+
+
 # ---- GLIFR paper networks -------------------------------------------------------------------
 
 class GlifrSettings:
@@ -708,6 +729,9 @@ class ModeSNN:
     mode_strengths: Float32Array
     """λ (the file's `lambda`)."""
     recurrent_matrix: Float32Array
+    def run(self, inputs: np.ndarray, *, precision: str = "single") -> Dict[str, FloatArray]:
+        """One forward pass on n_inputs × T: {'output': n_outputs × T (max_over_time: W_out·max_t r in
+        the last column), 'rates': N × T, 'spikes': N × T}; precision='double' runs a float64 copy."""
     def copy(self) -> ModeSNN: ...
 
 

@@ -155,5 +155,6 @@ void bind_spiking(py::module_& m);
 void bind_glifr(py::module_& m);
 void bind_smnn(py::module_& m);
 void bind_nir(py::module_& m);  // nir.cpp, where HDF5 is found (SPIKERNN_HAS_NIR)
+void bind_brian2(py::module_& m);  // brian2.cpp: export_brian2
 
 }  // namespace spikernn::python

@@ -67,6 +67,7 @@ PYBIND11_MODULE(_spikernn, m) {
   sp::bind_spiking(m);
   sp::bind_glifr(m);
   sp::bind_smnn(m);
+  sp::bind_brian2(m);
 #if defined(SPIKERNN_HAS_NIR)
   sp::bind_nir(m);
 #endif

@@ -1,9 +1,11 @@
-// NIR graphs from Python (convert/lif_nir.hpp, io/nir_file.hpp, network/nir_network.hpp):
-// export_nir writes a LIFNetwork as a NIR file, read_nir_network builds a LIFNetwork from one,
+// NIR graphs from Python (convert/lif_nir.hpp, convert/mode_snn_nir.hpp, io/nir_file.hpp,
+// network/nir_network.hpp): export_nir writes a LIFNetwork or a ModeSNN as a NIR file,
+// read_nir_network builds a LIFNetwork from one,
 // simulate_nir steps any NIR file (another tool's too) with spikernn's NIR simulator.
-#include "common.hpp"
+#include "mode_snn_object.hpp"
 
 #include <spikernn/convert/lif_nir.hpp>
+#include <spikernn/convert/mode_snn_nir.hpp>
 #include <spikernn/io/nir_file.hpp>
 #include <spikernn/network/nir_network.hpp>
 
@@ -28,6 +30,17 @@ nir::value nir_value_of(const std::string& key, const py::handle& v) {
   }
 }
 
+nir::dtype precision_of(const std::string& precision) {
+  require(precision == "single" || precision == "double", "precision", "single (float32) or double (float64), got '" + precision + "'");
+  return precision == "double" ? nir::dtype::float64 : nir::dtype::float32;
+}
+
+nir::metadata_map metadata_of(const py::dict& metadata) {
+  nir::metadata_map out;
+  for (const auto& [k, v] : metadata) out[py::str(k)] = nir_value_of(py::str(k), v);
+  return out;
+}
+
 }  // namespace
 
 void bind_nir(py::module_& m) {
@@ -35,10 +48,7 @@ void bind_nir(py::module_& m) {
       "export_nir",
       [](const fs::path& path, const py_lif& l, const std::string& mode, const std::string& precision,
          const py::dict& metadata, bool overwrite) {
-        require(precision == "single" || precision == "double", "precision", "single (float32) or double (float64), got '" + precision + "'");
-        nir_export_options opt{.mode = nir_mode_of(mode),
-                               .precision = precision == "double" ? nir::dtype::float64 : nir::dtype::float32};
-        for (const auto& [k, v] : metadata) opt.metadata[py::str(k)] = nir_value_of(py::str(k), v);
+        nir_export_options opt{.mode = nir_mode_of(mode), .precision = precision_of(precision), .metadata = metadata_of(metadata)};
         if (l.factor > 0 && !opt.metadata.count("scaling_factor")) opt.metadata["scaling_factor"] = nir::tensor::scalar(l.factor);
         const nir::graph g = std::visit([&](const auto& net) { return to_nir(net, opt); }, l.net);
         py::gil_scoped_release nogil;
@@ -53,6 +63,30 @@ void bind_nir(py::module_& m) {
       "writes float64 arrays, which read back into the very network. metadata (str, number or array values) goes "
       "into the graph's metadata beside spikernn's (dt, t_ref, noise, …). An existing file is refused unless "
       "overwrite=True. Returns the path.");
+  m.def(
+      "export_nir",
+      [](const fs::path& path, const py_mode_snn& n, const std::optional<std::string>& mode, const std::string& precision,
+         bool fold_modes, const py::dict& metadata, bool overwrite) {
+        require(!mode, "mode",
+                "no mode for a ModeSNN: its graph has one form (CubaLIF, which portable consumers read); got '" +
+                    mode.value_or("") + "'");
+        mode_nir_options opt{.precision = precision_of(precision), .fold_modes = fold_modes, .metadata = metadata_of(metadata)};
+        if (!opt.metadata.count("task")) opt.metadata["task"] = n.task;
+        py::gil_scoped_release nogil;
+        const nir::graph g = std::visit([&](const auto& net) { return to_nir(net, opt); }, n.net);
+        io::write_nir(path, g, overwrite ? io::on_existing::replace : io::on_existing::refuse);
+        return path.string();
+      },
+      py::arg("path"), py::arg("net"), py::kw_only(), py::arg("mode") = py::none(), py::arg("precision") = "single",
+      py::arg("fold_modes") = false, py::arg("metadata") = py::dict(), py::arg("overwrite") = false,
+      "Writes a ModeSNN (LIF neuron) as a NIR graph (convert/mode_snn_nir.hpp): input ─ Linear ─ CubaLIF ─ the rate "
+      "filter as LI stages ─ the recurrence (the rank-P factors ξ_outᵀ, λ, ξ_in as Linear, Scale, Linear; "
+      "fold_modes=True or a full-rank network: one N × N Linear) ─ back into the CubaLIF. Simulated at the "
+      "network's dt it gives the network's outputs step for step (precision='double': up to rounding). A per-step "
+      "readout is a Linear to the output; max_over_time (mnist) has no NIR node: the graph outputs the N rates r "
+      "and its metadata holds readout_weight = W_out (the decision is W_out·max_t r). metadata as for a "
+      "LIFNetwork, plus task (the network's, unless given). There is no mode (passing one raises ValueError); "
+      "the 'leaky' neuron is refused (its reset subtracts the threshold, which NIR's LIF cannot say).");
   m.def(
       "read_nir_network",
       [](const fs::path& path, std::optional<double> dt, std::optional<int> steps_per_column) {

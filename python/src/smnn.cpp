@@ -2,7 +2,7 @@
 // ModeSNN (any shipped surrogate), DigitSet (MNIST digits from IDX files), train_smnn_mnist and
 // train_smnn_context → SmnnRun, and the network's file (io/mode_snn_file.hpp): save_mode_snn,
 // load_mode_snn.
-#include "common.hpp"
+#include "mode_snn_object.hpp"
 
 #include <spikernn/experiment/smnn_paper.hpp>
 #include <spikernn/io/mnist.hpp>
@@ -18,11 +18,36 @@ namespace {
 
 namespace sp = smnn_paper;
 
-struct py_mode_snn {
-  io::any_mode_snn net;
-  std::string task;  ///< mnist or context
-  std::uint64_t seed = 0;
-};
+static_assert(std::is_same_v<any_mode_snn, io::any_mode_snn>, "mode_snn_object.hpp's ModeSNN variant is the file's");
+
+/// One forward pass of `net` (S = double: a float64 copy of its float32 weights) on n_inputs × T.
+template <class S, class Sur>
+py::dict run_mode_snn(const mode_snn<float, Sur>& net, const matrix<double>& u) {
+  matrix<double> o, r, s;
+  {
+    py::gil_scoped_release nogil;
+    const auto go = [&](const auto& x) {
+      typename std::decay_t<decltype(x)>::tape tp;
+      const matrix<double>* in[] = {&u};
+      x.forward(std::span<const matrix<double>* const>(in), tp);
+      o = tp.o.template cast<double>();
+      r = tp.r.template cast<double>();
+      s = tp.s.template cast<double>();
+    };
+    if constexpr (std::is_same_v<S, float>) {
+      go(net);
+    } else {
+      mode_snn<double, Sur> wide(net.params(), seed{0});
+      wide.parameters() = net.parameters().template cast<double>();
+      go(wide);
+    }
+  }
+  py::dict d;
+  d["output"] = o;
+  d["rates"] = r;
+  d["spikes"] = s;
+  return d;
+}
 
 struct py_digits {
   std::shared_ptr<const sp::digit_set> d;
@@ -196,6 +221,22 @@ void bind_smnn(py::module_& m) {
                              "λ, P mode strengths (the file's `lambda`).")
       .def_property_readonly("recurrent_matrix", [](const py_mode_snn& n) { return with_snn(n, [](const auto& x) { return x.recurrent_matrix(); }); },
                              "W_r (N × N), formed explicitly.")
+      .def(
+          "run",
+          [](const py_mode_snn& n, const matrix<double>& u, const std::string& precision) {
+            require(precision == "single" || precision == "double", "precision",
+                    "single (the network's float32) or double (a float64 copy of its weights), got '" + precision + "'");
+            return with_snn(n, [&]<class Sur>(const mode_snn<float, Sur>& x) -> py::dict {
+              require(u.rows() == x.n_inputs() && u.cols() > 0 && u.allFinite(), "inputs",
+                      std::to_string(x.n_inputs()) + " rows (one per input), one column per step, finite values");
+              return precision == "double" ? run_mode_snn<double>(x, u) : run_mode_snn<float>(x, u);
+            });
+          },
+          py::arg("inputs"), py::kw_only(), py::arg("precision") = "single",
+          "One forward pass on inputs (n_inputs × T, one column per step of dt): a dict of 'output' (n_outputs × T: "
+          "W_out·r at every step; max_over_time (mnist): W_out·max_t r in the last column, 0 before), 'rates' (the "
+          "filtered rates r, N × T) and 'spikes' (N × T, 0/1). precision='double' runs a float64 copy of the weights "
+          "(what an export_nir(..., precision='double') file simulates). Without the GIL.")
       .def("copy", [](const py_mode_snn& n) { return n; })
       .def("__copy__", [](const py_mode_snn& n) { return n; })
       .def("__deepcopy__", [](const py_mode_snn& n, const py::dict&) { return n; }, py::arg("memo"))

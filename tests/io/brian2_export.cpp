@@ -61,6 +61,8 @@ TEST_CASE("brian2_export: the files and their shapes") {
   const auto sum = sk::io::export_brian2(folder, net, task, {.trials = 3, .seed = sk::seed{2}});
 
   CHECK(sum.script == folder / "network.py");
+  // written in a staging folder beside it and moved into place: nothing else is left there
+  CHECK(sk::testing::listing(tmp.path) == std::vector<std::string>{"export"});
   REQUIRE(!sum.files.empty());
   CHECK(sum.files.front() == sum.script);
   for (const auto& f : sum.files) CHECK(b2x_fs::is_regular_file(f));

@@ -5,13 +5,7 @@
 # overwritten; --run scores a NIR file on its task; a graph written as another tool writes it
 # (h5py, nir.write's conventions, a CubaLIF subgraph) simulates as NIR's equations say.
 file(REMOVE_RECURSE ${OUT})
-function(run_ok what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (${rc}): ${out}${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_ok.cmake)
 
 run_ok("spikernn-train" ${TRAIN} --N 40 --n_trials 200 --seed 3 --quiet --output_dir ${OUT})
 set(model "${out}")

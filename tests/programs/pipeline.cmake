@@ -1,4 +1,4 @@
-# cmake -DTRAIN=… -DSEARCH=… -DEVAL=… -DEMBED=… -DOUT=… -P pipeline.cmake
+# cmake -DTRAIN=… -DSEARCH=… -DEVAL=… -DEMBED=<embed_lif, or empty> -DOUT=… -P pipeline.cmake
 # train (small) → search (few trials) → the factor is written back with every other variable
 # kept → eval with plots → a host loop drives the converted network.
 file(REMOVE_RECURSE ${OUT})
@@ -28,9 +28,11 @@ foreach(f raster_go.dat raster_go.gp raster_nogo.dat output_go.dat output_nogo.g
     message(FATAL_ERROR "spikernn-eval --plots did not write ${f}")
   endif()
 endforeach()
-execute_process(COMMAND ${EMBED} --model ${model} --raster ${OUT}/embedded.txt RESULT_VARIABLE rc OUTPUT_VARIABLE out)
-if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/embedded.txt)
-  message(FATAL_ERROR "embed_lif failed (${rc}): ${out}")
+if(EMBED)  # empty where embed_lif is not built (SPIKERNN_BUILD_AUXILIARY_PROGRAMS=OFF)
+  execute_process(COMMAND ${EMBED} --model ${model} --raster ${OUT}/embedded.txt RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/embedded.txt)
+    message(FATAL_ERROR "embed_lif failed (${rc}): ${out}")
+  endif()
 endif()
 
 # the same model as a quadratic integrate-and-fire network (SI Table S1): the search records the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """NIR files between spikernn and the NIR ecosystem, checked with Debian's python3-h5py.
 
-  nir_interop.py check FILE.nir [exact|portable]
+  nir_interop.py check FILE.nir [exact|portable|mode_snn]
       The file spikernn-export wrote has exactly the layout NIR's own reader (nir.read, NIR 1.0)
       expects, node by node: /version, /node/type "NIRGraph", /node/nodes/<name>/type and the
       datasets nir.read takes for that type, /node/edges as (E, 2) strings naming nodes,
@@ -72,7 +72,7 @@ def check(path, mode):
             if t in ("LIF", "CubaLIF"):
                 assert "v_reset" in node
                 meta = {k: v[()] for k, v in node["metadata"].items()}  # nir.read's _read_metadata
-                assert meta["t_ref"] > 0 and meta["noise_sd"] >= 0
+                assert meta["t_ref"] > 0 and meta.get("noise_sd", 0) >= 0
             if t == "Affine":
                 assert node["weight"].ndim == 2 and node["bias"].shape == (node["weight"].shape[0],)
         edges = [(a.decode("utf8"), b.decode("utf8")) for a, b in g["edges"][()]]  # as nir.read decodes them
@@ -81,7 +81,20 @@ def check(path, mode):
             assert width(nodes[a], "out") == width(nodes[b], "in"), f"edge ({a}, {b}): widths differ"
         types = sorted(text(n["type"]) for n in nodes.values())
         meta = {k: v[()] for k, v in g["metadata"].items()}
-        assert meta["source"] == b"spikernn" and meta["mode"].decode() == mode and meta["dt"] > 0
+        assert meta["source"] == b"spikernn" and meta["dt"] > 0
+        if mode == "mode_snn":
+            # a spiking mode RNN: CubaLIF, the double rate filter, the rank-P factors as trained
+            assert meta["model"] == b"mode_snn", meta["model"]
+            assert types == ["CubaLIF", "Input", "LI", "LI", "Linear", "Linear", "Linear", "Linear", "Output",
+                             "Scale", "Scale", "Scale"], types
+            p = int(meta["p"])
+            assert nodes["xi_out"]["weight"].shape == (p, nodes["xi_in"]["weight"].shape[0])
+            assert nodes["lambda"]["scale"].shape == (p,)
+            cell = {k: v[()] for k, v in nodes["lif"]["metadata"].items()}
+            assert cell["t_last_init"] < 0 and cell["refractory_steps"] >= 0
+            print(f"{path}: NIR {text(f['version'])}, {len(nodes)} nodes, {len(edges)} edges: the layout nir.read expects")
+            return
+        assert meta["mode"].decode() == mode
         if mode == "exact":
             assert types == ["Affine", "Affine", "Affine", "Input", "LI", "LI", "LI", "LI", "LIF", "Output"], types
             lif, rise, decay = nodes["lif"], nodes["syn_rise"], nodes["syn_decay"]

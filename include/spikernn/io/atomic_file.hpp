@@ -137,7 +137,7 @@ class atomic_path {
     live_ = false;
   }
 
- private:
+  /// This process's id: temporaries carry it, so that a crashed run's can be told from a live one's.
   static long long process_id() noexcept {
 #if defined(_WIN32)
     return static_cast<long long>(_getpid());
@@ -146,6 +146,7 @@ class atomic_path {
 #endif
   }
 
+ private:
   /// Removes the temporaries of final_ (<name>.tmp.<pid>.<n>) whose process is gone: what a run
   /// killed mid-write left behind. Those of live processes (a concurrent writer) are kept.
   void remove_stale_temporaries() const noexcept {

@@ -30,6 +30,7 @@
 #include "spikernn/task/xor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -492,19 +493,51 @@ if __name__ == "__main__":
 
 }  // namespace detail
 
-/// Writes `net` and `opt.trials` trials of `tk` into `folder` for Brian2 (see the top of this
-/// file and docs/brian2.md): network.py, the parameters and the trials as NPY, trials.json,
-/// spikernn_reference.json (spikernn's evaluate_spiking on the same trials) and the noiseless
-/// trial of `network.py --verify`. The folder must be new or empty: nothing a user made is ever
-/// replaced. Only leaky integrate-and-fire networks can be written (Brian2 has the model; the
-/// other neuron policies are refused at run time, so a program may choose the neuron at run time).
-template <brian2_exportable_task Task, real_scalar S, integrate_and_fire Neuron>
-brian2_export_summary export_brian2(const std::filesystem::path& folder, const lif_network<S, Neuron>& net,
-                                    const Task& tk, const brian2_export_options& opt = {}) {
+namespace detail {
+
+/// A folder written beside its final path and renamed into place at the end (commit): an export
+/// that fails half-way (a full disk, a write error) leaves nothing behind, and a folder under
+/// the final name always holds a complete export. The final folder may exist if it is empty
+/// (POSIX rename replaces an empty directory); one that filled up meanwhile is kept, and the
+/// commit fails.
+class staging_folder {
+ public:
+  explicit staging_folder(std::filesystem::path final_path) : final_(std::move(final_path)) {
+    namespace fs = std::filesystem;
+    static std::atomic<std::uint64_t> counter{0};  // unique among this process's exports
+    std::error_code ec;
+    const fs::path parent = final_.has_parent_path() ? final_.parent_path() : fs::path(".");
+    if (!fs::create_directories(parent, ec) && ec) throw file_error(final_.string(), "cannot create the folder's parent: " + ec.message());
+    do {
+      temp_ = final_;
+      temp_ += ".tmp." + std::to_string(atomic_path::process_id()) + "." + std::to_string(counter.fetch_add(1));
+    } while (fs::exists(fs::symlink_status(temp_, ec)));
+    if (!fs::create_directory(temp_, ec)) throw file_error(final_.string(), "cannot create the staging folder '" + temp_.string() + "': " + ec.message());
+  }
+  staging_folder(const staging_folder&) = delete;
+  staging_folder& operator=(const staging_folder&) = delete;
+  ~staging_folder() {
+    if (committed_) return;
+    std::error_code ec;
+    std::filesystem::remove_all(temp_, ec);
+  }
+  const std::filesystem::path& path() const { return temp_; }
+  void commit() {
+    std::error_code ec;
+    std::filesystem::rename(temp_, final_, ec);
+    if (ec) throw file_error(final_.string(), "cannot move the finished export into place (was the folder filled meanwhile?): " + ec.message());
+    committed_ = true;
+  }
+
+ private:
+  std::filesystem::path final_, temp_;
+  bool committed_ = false;
+};
+
+template <class Task, real_scalar S>
+brian2_export_summary export_brian2_lif(const std::filesystem::path& folder, const lif_network<S, leaky_if>& net,
+                                        const Task& tk, const brian2_export_options& opt) {
   namespace fs = std::filesystem;
-  if constexpr (!std::is_same_v<Neuron, leaky_if>)
-    throw invalid_parameter("neuron", "a leaky integrate-and-fire network (leaky_if) for the Brian2 export, got '" +
-                                          std::string(Neuron::name) + "'");
   require(opt.trials > 0, "trials", "a positive number of trials to export");
   require(net.n_inputs() == tk.n_inputs(), "task",
           "a task with " + std::to_string(net.n_inputs()) + " input channels like the network's w_in (" +
@@ -542,9 +575,9 @@ brian2_export_summary export_brian2(const std::filesystem::path& folder, const l
   // voltages first: a copy of the stream shows them.
   lif_params quiet_params = net.params();
   quiet_params.noise_mv = 0;
-  lif_network<double, Neuron> quiet(net.w().template cast<double>(), net.w_in().template cast<double>(),
-                                    net.w_out().template cast<double>(), net.tau_d().template cast<double>(),
-                                    quiet_params);
+  lif_network<double, leaky_if> quiet(net.w().template cast<double>(), net.w_in().template cast<double>(),
+                                      net.w_out().template cast<double>(), net.tau_d().template cast<double>(),
+                                      quiet_params);
   quiet.set_readout(net.w_out().template cast<double>(), static_cast<double>(net.b_out()));
   std::size_t verify_trial = 0;
   vector<double> verify_v0;
@@ -564,15 +597,16 @@ brian2_export_summary export_brian2(const std::filesystem::path& folder, const l
   }
   const bool verify_correct = tk.spiking_correct(trials[verify_trial], verify.out, verify.dt);
 
-  if (!fs::create_directories(folder, ec) && ec) throw file_error(where, "cannot create the folder: " + ec.message());
+  staging_folder staging(folder);
   const auto file = [&](const char* name) {
     sum.files.push_back(folder / name);
-    return sum.files.back();
+    return staging.path() / name;
   };
-  sum.script = file("network.py");
-  write_text_atomically(sum.script, detail::brian2_script_head(net.params(), rule, tk.name()) +
-                                        std::string(detail::brian2_script_body), on_existing::refuse);
-  fs::permissions(sum.script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+  sum.script = folder / "network.py";
+  const fs::path script = file("network.py");
+  write_text_atomically(script, brian2_script_head(net.params(), rule, tk.name()) + std::string(brian2_script_body),
+                        on_existing::refuse);
+  fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::add, ec);  // a convenience: `./network.py` works where allowed
 
   const index_t n = net.size();
@@ -634,7 +668,27 @@ brian2_export_summary export_brian2(const std::filesystem::path& folder, const l
       ",\n  \"verify\": {\"trial\": " + std::to_string(verify_trial) + ", \"noise_mv\": 0, \"total_spikes\": " +
       std::to_string(verify.total_spikes) + ", \"correct\": " + (verify_correct ? "true" : "false") + "}\n}\n";
   write_text_atomically(file("spikernn_reference.json"), reference, on_existing::refuse);
+  staging.commit();
   return sum;
+}
+
+}  // namespace detail
+
+/// Writes `net` and `opt.trials` trials of `tk` into `folder` for Brian2 (see the top of this
+/// file and docs/brian2.md): network.py, the parameters and the trials as NPY, trials.json,
+/// spikernn_reference.json (spikernn's evaluate_spiking on the same trials) and the noiseless
+/// trial of `network.py --verify`. The folder must be new or empty: nothing a user made is ever
+/// replaced. The files are written into a staging folder beside it, moved into place at the end:
+/// an export that fails leaves nothing behind. Only leaky integrate-and-fire networks can be written (Brian2 has the model; the
+/// other neuron policies are refused at run time, so a program may choose the neuron at run time).
+template <brian2_exportable_task Task, real_scalar S, integrate_and_fire Neuron>
+brian2_export_summary export_brian2(const std::filesystem::path& folder, const lif_network<S, Neuron>& net,
+                                    const Task& tk, const brian2_export_options& opt = {}) {
+  if constexpr (!std::is_same_v<Neuron, leaky_if>)
+    throw invalid_parameter("neuron", "a leaky integrate-and-fire network (leaky_if) for the Brian2 export, got '" +
+                                          std::string(Neuron::name) + "'");
+  else
+    return detail::export_brian2_lif(folder, net, tk, opt);
 }
 
 }  // namespace spikernn::io
