@@ -22,8 +22,8 @@ endforeach()
 add_test(NAME program.train_refuses_three_taus COMMAND spikernn-train --decay_taus 1 2 3)
 set_tests_properties(program.train_refuses_three_taus PROPERTIES WILL_FAIL TRUE)
 
-# (spikernn-plot, spikernn-analyze, embed_lif and custom_task: SPIKERNN_BUILD_AUXILIARY_PROGRAMS,
-# which CI's sanitizer pass turns off)
+# (only spikernn-train, spikernn-search and spikernn-eval with SPIKERNN_MAIN_PROGRAMS_ONLY, as
+# CI's sanitizer pass builds: the tests of the other programs are added where they are built)
 if(TARGET spikernn-plot)
   add_test(NAME program.train_and_plot
     COMMAND ${CMAKE_COMMAND} -DTRAIN=$<TARGET_FILE:spikernn-train> -DPLOT=$<TARGET_FILE:spikernn-plot>
@@ -111,49 +111,55 @@ add_test(NAME program.every_option
           -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/options.cmake)
 
 # The GLIFR paper's network types on its tasks: files a Python user reads, and refusals by name.
-if(SPIKERNN_SYSTEM_PYTHON)
-  add_test(NAME program.glifr
-    COMMAND ${CMAKE_COMMAND} -DGLIFR=$<TARGET_FILE:spikernn-glifr> -DPYTHON=${SPIKERNN_SYSTEM_PYTHON}
-            -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/glifr
-            -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/glifr.cmake)
+if(TARGET spikernn-glifr)
+  if(SPIKERNN_SYSTEM_PYTHON)
+    add_test(NAME program.glifr
+      COMMAND ${CMAKE_COMMAND} -DGLIFR=$<TARGET_FILE:spikernn-glifr> -DPYTHON=${SPIKERNN_SYSTEM_PYTHON}
+              -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/glifr
+              -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/glifr.cmake)
+  endif()
+  foreach(_case "task=--task cifar" "types=--types Hom,GRU" "paper_version=--paper_version 2020" "runs=--runs 0" "sigma_v=--sigma_v 0"
+                "data=--task lmnist --data ${CMAKE_CURRENT_BINARY_DIR}/missing_data_folder")
+    string(REPLACE "=" ";" _parts "${_case}")
+    list(GET _parts 0 _flag)
+    list(GET _parts 1 _args)
+    separate_arguments(_args UNIX_COMMAND "${_args}")
+    add_test(NAME program.glifr_refuses_${_flag} COMMAND spikernn-glifr ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
+    set_tests_properties(program.glifr_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-glifr: .*${_flag}")
+  endforeach()
 endif()
-foreach(_case "task=--task cifar" "types=--types Hom,GRU" "paper_version=--paper_version 2020" "runs=--runs 0" "sigma_v=--sigma_v 0"
-              "data=--task lmnist --data ${CMAKE_CURRENT_BINARY_DIR}/missing_data_folder")
-  string(REPLACE "=" ";" _parts "${_case}")
-  list(GET _parts 0 _flag)
-  list(GET _parts 1 _args)
-  separate_arguments(_args UNIX_COMMAND "${_args}")
-  add_test(NAME program.glifr_refuses_${_flag} COMMAND spikernn-glifr ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
-  set_tests_properties(program.glifr_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-glifr: .*${_flag}")
-endforeach()
 
 # Interrupted (Ctrl-C / kill) and resumed runs give the models of runs never stopped.
 if(SPIKERNN_SYSTEM_PYTHON)
   add_test(NAME program.train_resume
     COMMAND ${SPIKERNN_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/resume_program.py train
             $<TARGET_FILE:spikernn-train> ${CMAKE_CURRENT_BINARY_DIR}/train_resume)
+endif()
+if(SPIKERNN_SYSTEM_PYTHON AND TARGET spikernn-smnn)
   add_test(NAME program.smnn_resume
     COMMAND ${SPIKERNN_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/python/resume_program.py smnn
             $<TARGET_FILE:spikernn-smnn> ${CMAKE_CURRENT_BINARY_DIR}/smnn_resume)
 endif()
 
 # Spiking mode-based RNNs: files a Python user reads, and refusals by name.
-if(SPIKERNN_SYSTEM_PYTHON)
-  add_test(NAME program.smnn
-    COMMAND ${CMAKE_COMMAND} -DSMNN=$<TARGET_FILE:spikernn-smnn> -DPYTHON=${SPIKERNN_SYSTEM_PYTHON}
-            -DDATA_SCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py
-            -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/smnn_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/smnn
-            -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/smnn.cmake)
+if(TARGET spikernn-smnn)
+  if(SPIKERNN_SYSTEM_PYTHON)
+    add_test(NAME program.smnn
+      COMMAND ${CMAKE_COMMAND} -DSMNN=$<TARGET_FILE:spikernn-smnn> -DPYTHON=${SPIKERNN_SYSTEM_PYTHON}
+              -DDATA_SCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/glifr_outputs.py
+              -DSCRIPT=${CMAKE_CURRENT_SOURCE_DIR}/python/smnn_outputs.py -DOUT=${CMAKE_CURRENT_BINARY_DIR}/smnn
+              -P ${CMAKE_CURRENT_SOURCE_DIR}/programs/smnn.cmake)
+  endif()
+  foreach(_case "task=--task cifar" "N=--N 0" "P=--P three" "neuron=--neuron izhikevich" "filter=--filter triple"
+                "surrogate=--task context --rounds 1 --steps 20 --batch 2 --test_trials 2 --surrogate heaviside")
+    string(REPLACE "=" ";" _parts "${_case}")
+    list(GET _parts 0 _flag)
+    list(GET _parts 1 _args)
+    separate_arguments(_args UNIX_COMMAND "${_args}")
+    add_test(NAME program.smnn_refuses_${_flag} COMMAND spikernn-smnn ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
+    set_tests_properties(program.smnn_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-smnn: --${_flag}: ")
+  endforeach()
 endif()
-foreach(_case "task=--task cifar" "N=--N 0" "P=--P three" "neuron=--neuron izhikevich" "filter=--filter triple"
-              "surrogate=--task context --rounds 1 --steps 20 --batch 2 --test_trials 2 --surrogate heaviside")
-  string(REPLACE "=" ";" _parts "${_case}")
-  list(GET _parts 0 _flag)
-  list(GET _parts 1 _args)
-  separate_arguments(_args UNIX_COMMAND "${_args}")
-  add_test(NAME program.smnn_refuses_${_flag} COMMAND spikernn-smnn ${_args} --out ${CMAKE_CURRENT_BINARY_DIR}/refused)
-  set_tests_properties(program.smnn_refuses_${_flag} PROPERTIES PASS_REGULAR_EXPRESSION "spikernn-smnn: --${_flag}: ")
-endforeach()
 
 # The analyses of a converted network (firing statistics, PSTHs, PCA, fixed points, selectivity).
 if(TARGET spikernn-analyze)
@@ -163,7 +169,7 @@ if(TARGET spikernn-analyze)
 endif()
 
 # Exports to NIR (and the NIR files of other tools): tests/programs/export.cmake says what is checked.
-if(TARGET spikernn-export)
+if(TARGET spikernn-export AND TARGET spikernn-smnn)
   set(_h5py_python "")
   if(SPIKERNN_SYSTEM_PYTHON)
     execute_process(COMMAND ${SPIKERNN_SYSTEM_PYTHON} -c "import h5py, numpy" RESULT_VARIABLE _rc OUTPUT_QUIET ERROR_QUIET)

@@ -28,7 +28,7 @@ foreach(f raster_go.dat raster_go.gp raster_nogo.dat output_go.dat output_nogo.g
     message(FATAL_ERROR "spikernn-eval --plots did not write ${f}")
   endif()
 endforeach()
-if(EMBED)  # empty where embed_lif is not built (SPIKERNN_BUILD_AUXILIARY_PROGRAMS=OFF)
+if(EMBED)  # empty where embed_lif is not built (SPIKERNN_MAIN_PROGRAMS_ONLY)
   execute_process(COMMAND ${EMBED} --model ${model} --raster ${OUT}/embedded.txt RESULT_VARIABLE rc OUTPUT_VARIABLE out)
   if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/embedded.txt)
     message(FATAL_ERROR "embed_lif failed (${rc}): ${out}")
