@@ -38,13 +38,15 @@
 #   --brian-runtime-json FILE   same for --mode runtime
 #   -h, --help             this text
 #
-# Rows whose side is unavailable (no /usr/bin/python3 with numpy+scipy, no
-# brian2, a failing run) are skipped with a note.  Brian2 comes from Debian:
+# A row that cannot be measured (no /usr/bin/python3 with numpy+scipy, no
+# brian2, a failing run) is named after the table and the script exits 1: a
+# comparison never passes with a row silently missing.  --no-brian and
+# --no-brian-runtime leave rows out on purpose.  Brian2 comes from Debian:
 #   apt-get install -y python3-brian
 #
-# Exit status: 0 on success, 2 if BUILD_DIR/benchmarks/bench_lif is missing
-# (or no model was given and BUILD_DIR/examples/spikernn-train is missing),
-# 1 on other failures.
+# Exit status: 0 when every row asked for was measured, 2 if
+# BUILD_DIR/benchmarks/bench_lif is missing (or no model was given and
+# BUILD_DIR/examples/spikernn-train is missing), 1 on other failures.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -390,3 +392,14 @@ if ctx.get("num_cpus"):
 for n in notes:
     print("note: " + n)
 EOF
+
+# ---------------------------------------------------------------- rows not measured
+missing=()
+[[ -n "$NP_NOTE" ]] && missing+=("numpy: $NP_NOTE")
+[[ -n "$B2S_NOTE" && "$B2S_NOTE" != skipped* ]] && missing+=("Brian2 standalone: $B2S_NOTE")
+[[ -n "$B2R_NOTE" && "$B2R_NOTE" != skipped* ]] && missing+=("Brian2 runtime: $B2R_NOTE")
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "error: rows not measured (leave them out on purpose with --no-brian / --no-brian-runtime):" >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    exit 1
+fi

@@ -96,7 +96,7 @@ WINDOW = 9999
 
 
 # The model loading and the Go stimulus are the numpy baseline's: both sides run the same network.
-from lif_numpy import go_stimulus, load_model  # noqa: E402  (this folder is sys.path[0])
+from lif_numpy import go_nogo_stimulus, load_model  # noqa: E402  (this folder is sys.path[0])
 
 
 def build_network(b2, model, factor, u):
@@ -285,7 +285,7 @@ def main(argv=None):
     factor = args.factor
     if factor is None:
         factor = model["opt_scaling_factor"] or 50.0
-    u = go_stimulus()
+    u = go_nogo_stimulus(go=True)
 
     if args.mode == "standalone":
         r = run_standalone(args, model, factor, u)
